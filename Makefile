@@ -1,0 +1,33 @@
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test install worker lint format organiser
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Migrating also loads the letter (a data migration).
+run: install
+	$(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A coalition worker -Q mail,default --beat --loglevel=INFO
+
+organiser: install
+	$(PY) manage.py createsuperuser
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

@@ -1,0 +1,47 @@
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from coalition.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache():
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return what was stored")
+
+
+def _broker():
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
+
+
+@never_cache
+def healthz(request):
+    """State of each service the site needs. No details of failures: they go to the log, not to strangers."""
+    report = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            report[name] = "ok"
+        except Exception:
+            logger.exception("healthz: %s is down", name)
+            report[name] = "down"
+    healthy = all(state == "ok" for state in report.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Letter(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, help_text=_("Internal name, for organisers."))
+    is_open = models.BooleanField(default=True, help_text=_("Untick to stop accepting signatures."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+    def current_version(self, language=None):
+        """The newest published version in `language`, falling back to the default language."""
+        published = self.versions.filter(published_at__isnull=False, published_at__lte=timezone.now())
+        for lang in (language, settings.LANGUAGE_CODE):
+            version = published.filter(language=lang).order_by("-number").first()
+            if version:
+                return version
+        return published.order_by("-number").first()
+
+
+class LetterVersion(models.Model):
+    """The exact words people sign. Once signed, a version's words never change."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=300)
+    body = models.TextField(help_text=_("Plain text; a blank line starts a new paragraph."))
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["letter", "-number", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "number", "language"], name="letterversion_unique_number_language"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter} v{self.number} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    @property
+    def paragraphs(self):
+        return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+    def has_signatures(self):
+        return self.pk is not None and self.signatures.exists()
+
+    def clean(self):
+        if not self.has_signatures():
+            return
+        stored = LetterVersion.objects.get(pk=self.pk)
+        if (stored.title, stored.body, stored.language, stored.number) != (
+            self.title,
+            self.body,
+            self.language,
+            self.number,
+        ):
+            raise ValidationError(_("People have signed this version: publish a new version instead of editing it."))

@@ -1,0 +1,41 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutgoingMail(models.Model):
+    """The outbox: a mail we owe someone, written in the same transaction as the reason for it.
+
+    The row, not the broker message, is the source of truth: a task that runs
+    twice finds the row sent and does nothing; a message the broker lost is
+    found again by the periodic job.
+    """
+
+    class Kind(models.TextChoices):
+        SIGNATURE_CONFIRMATION = "signature_confirmation", _("Signature confirmation")
+        ALREADY_SIGNED = "already_signed", _("Already signed notice")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (gave up)")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    to = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8, default="en")
+    signature = models.ForeignKey(
+        "signatures.Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoingmail_status_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

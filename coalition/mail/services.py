@@ -1,0 +1,134 @@
+"""The one place where mail is queued, rendered and sent."""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=10)
+# Rows younger than this are still expected to be enqueued by their own on_commit hook.
+REQUEUE_GRACE = timedelta(minutes=1)
+# Longer than the whole retry schedule: a row still queued after this lost its retry message.
+LOST_RETRY = timedelta(hours=3)
+MAX_ATTEMPTS = 20
+
+
+class TemporaryMailError(Exception):
+    """Sending failed in a way worth retrying (SMTP down, 4xx answers)."""
+
+
+def mail_queue(*, kind, to, language="en", signature=None):
+    """Record a mail we owe, in the caller's transaction; enqueue it once that commits."""
+    mail = OutgoingMail.objects.create(kind=kind, to=to, language=language, signature=signature)
+    transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk), robust=True)
+    return mail
+
+
+def mail_enqueue(*, mail_id):
+    """Hand a mail to the broker. A dead broker is not the caller's problem: the row waits for requeue_owed_mail."""
+    from .tasks import send_outgoing_mail
+
+    try:
+        send_outgoing_mail.delay(mail_id)
+    except Exception:
+        logger.warning("Could not enqueue mail %s; the periodic job will retry", mail_id, exc_info=True)
+
+
+def _is_temporary(exc):
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500 or exc.smtp_code in (-1, 421)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError))
+
+
+def _claim(mail_id):
+    now = timezone.now()
+    return (
+        OutgoingMail.objects.filter(pk=mail_id)
+        .filter(
+            Q(status=OutgoingMail.Status.QUEUED)
+            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(status=OutgoingMail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def _context(mail):
+    from coalition.signatures import services as signature_services
+
+    context = {"site_url": settings.SITE_URL, "signature": mail.signature}
+    if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
+        context["confirm_url"] = signature_services.signature_confirmation_link(signature=mail.signature)
+    return context
+
+
+def mail_render(*, kind, language, context):
+    """Subject, text body and HTML body from templates/emails/<kind>_{subject.txt,body.txt,body.html}."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{kind}_body.txt", context)
+        html = render_to_string(f"emails/{kind}_body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def mail_is_still_owed(mail):
+    if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
+        return mail.signature is not None and mail.signature.status == mail.signature.Status.PENDING
+    return mail.signature is not None
+
+
+def mail_send(*, mail_id):
+    """Send one outbox row, at most once. Raises TemporaryMailError when a retry may succeed."""
+    if not _claim(mail_id):
+        return "skipped"
+    mail = OutgoingMail.objects.select_related("signature").get(pk=mail_id)
+    if not mail_is_still_owed(mail):
+        OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, last_error="no longer needed")
+        return "not needed"
+    subject, text, html = mail_render(kind=mail.kind, language=mail.language, context=_context(mail))
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[mail.to])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        temporary = _is_temporary(exc)
+        OutgoingMail.objects.filter(pk=mail_id).update(
+            status=OutgoingMail.Status.QUEUED if temporary else OutgoingMail.Status.FAILED,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        if temporary:
+            raise TemporaryMailError(str(exc)) from exc
+        logger.error("Mail %s refused for good: %s", mail_id, exc)
+        return "failed"
+    OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, sent_at=timezone.now())
+    return "sent"
+
+
+def mail_give_up(*, mail_id, error):
+    OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.QUEUED).update(
+        status=OutgoingMail.Status.FAILED, last_error=error[:2000]
+    )
+
+
+def mail_owed_ids():
+    """Mails that should have gone by now but have not: never enqueued, or claimed by a dead worker."""
+    now = timezone.now()
+    return list(
+        OutgoingMail.objects.filter(
+            Q(status=OutgoingMail.Status.QUEUED, created_at__lt=now - REQUEUE_GRACE, attempts=0)
+            | Q(status=OutgoingMail.Status.QUEUED, claimed_at__lt=now - LOST_RETRY, attempts__lt=MAX_ATTEMPTS)
+            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        ).values_list("pk", flat=True)[:1000]
+    )

@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from coalition.letters.selectors import letter_current
+
+from .selectors import FilterError, signatory_filters, signatory_list, signatory_public_dict, signature_counts
+
+
+def _error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_GET
+def signatories(request):
+    letter = letter_current()
+    try:
+        filters = signatory_filters(request.GET)
+    except FilterError as exc:
+        return _error(str(exc), 400)
+    paginator = Paginator(signatory_list(letter=letter, **filters), settings.SIGNATORIES_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return _error("page must be a positive integer.", 400)
+    except EmptyPage:
+        return _error("No such page.", 404)
+
+    def link(number):
+        params = request.GET.copy()
+        params["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": [signatory_public_dict(s) for s in page.object_list],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def stats(request):
+    return JsonResponse(signature_counts(letter=letter_current()))

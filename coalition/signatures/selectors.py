@@ -1,0 +1,56 @@
+from django.db.models import Count
+
+from .models import Craft, Signature
+
+MAX_QUERY_LENGTH = 100
+PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at")
+
+
+class FilterError(ValueError):
+    pass
+
+
+def signatory_filters(params):
+    """Validated list filters from a query string: {'craft': slug or None, 'q': text}. Raises FilterError."""
+    craft = (params.get("craft") or "").strip()
+    if craft and craft not in Craft.values:
+        raise FilterError(f"Unknown craft. Use one of: {', '.join(Craft.values)}.")
+    # NUL cannot reach PostgreSQL; an over-long query is never a real name.
+    q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
+    return {"craft": craft or None, "q": q}
+
+
+def signatory_list(*, letter, craft=None, q=""):
+    signatures = Signature.objects.publicly_listed().filter(letter=letter)
+    if craft:
+        signatures = signatures.filter(craft=craft)
+    if q:
+        signatures = signatures.filter(name__icontains=q)
+    return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")
+
+
+def signatory_public_dict(signature):
+    """The public face of a signature: what the API and the CSV export show, and nothing else."""
+    return {
+        "name": signature.name,
+        "craft": signature.craft,
+        "craft_label": str(Craft(signature.craft).label),
+        "affiliation": signature.affiliation,
+        "country": signature.country.code or "",
+        "profile_url": signature.profile_url,
+        "confirmed_at": signature.confirmed_at.isoformat(),
+    }
+
+
+def signature_counts(*, letter):
+    """{'total': n, 'by_craft': {slug: n}} over confirmed signatures, named publicly or not."""
+    rows = Signature.objects.counted().filter(letter=letter).values("craft").annotate(n=Count("id"))
+    by_craft = dict.fromkeys(Craft.values, 0)
+    for row in rows:
+        by_craft[row["craft"]] = row["n"]
+    return {"total": sum(by_craft.values()), "by_craft": by_craft}
+
+
+def craft_breakdown(counts):
+    """[(slug, label, n)] in the order crafts are offered, for templates."""
+    return [(slug, label, counts["by_craft"][slug]) for slug, label in Craft.choices]

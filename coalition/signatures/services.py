@@ -1,0 +1,132 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from email_validator import EmailNotValidError, validate_email
+
+from coalition.mail.models import OutgoingMail
+from coalition.mail.services import mail_queue
+
+from .models import ConfirmationToken, Signature
+
+
+class TokenError(Exception):
+    """A confirmation link that cannot confirm anything. `reason` says why, for the page."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def email_normalise(raw):
+    """Lower-cased, trimmed, IDNA-normalised address; raises ValueError for anything that is not one."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return result.normalized.lower()
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def signature_create(
+    *,
+    letter,
+    letter_version,
+    name,
+    email,
+    craft,
+    consent_text,
+    affiliation="",
+    country="",
+    profile_url="",
+    public=True,
+    language="en",
+):
+    """Sign `letter`, or — for an address that already signed — owe that address a mail saying so.
+
+    The caller always shows the same answer; only the mail differs (no enumeration).
+    Returns (signature, created).
+    """
+    if letter_version.letter_id != letter.pk:
+        raise ValueError("version of another letter")
+    email = email_normalise(email)
+    signature = Signature(
+        letter=letter,
+        letter_version=letter_version,
+        name=name,
+        email=email,
+        craft=craft,
+        affiliation=affiliation,
+        country=country,
+        profile_url=profile_url,
+        public=public,
+        language=language,
+        consent_text=consent_text,
+    )
+    signature.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            signature.save()
+        created = True
+    except IntegrityError:
+        # Same address, same letter: keep the first submission's details.
+        signature = Signature.objects.select_for_update().get(letter=letter, email=email)
+        created = False
+
+    if signature.mails_sent < settings.SIGNATURE_MAX_MAILS:
+        Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1)
+        kind = (
+            OutgoingMail.Kind.SIGNATURE_CONFIRMATION
+            if signature.status == Signature.Status.PENDING
+            else OutgoingMail.Kind.ALREADY_SIGNED
+        )
+        mail_queue(kind=kind, to=email, language=language, signature=signature)
+    return signature, created
+
+
+def signature_confirmation_link(*, signature):
+    """Issue a fresh token for `signature` and return the absolute link that carries it."""
+    token = secrets.token_urlsafe(32)
+    ConfirmationToken.objects.create(
+        signature=signature,
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + settings.SIGNATURE_TOKEN_TTL,
+    )
+    return settings.SITE_URL + reverse("signatures:confirm", args=[token])
+
+
+def token_check(*, token, for_update=False):
+    """The token row for `token`, or TokenError('unknown' | 'used' | 'expired')."""
+    tokens = ConfirmationToken.objects.select_related("signature", "signature__letter_version")
+    if for_update:
+        tokens = tokens.select_for_update()
+    row = tokens.filter(token_hash=token_hash(token)).first()
+    if row is None:
+        raise TokenError("unknown")
+    if row.used_at is not None:
+        raise TokenError("used")
+    if row.expires_at <= timezone.now():
+        raise TokenError("expired")
+    return row
+
+
+@transaction.atomic
+def signature_confirm(*, token):
+    """Confirm the signature behind `token`. Every link to that signature is spent."""
+    row = token_check(token=token, for_update=True)
+    now = timezone.now()
+    ConfirmationToken.objects.filter(signature_id=row.signature_id, used_at__isnull=True).update(used_at=now)
+    # Conditional update: of two racing confirmations, one wins.
+    Signature.objects.filter(pk=row.signature_id, status=Signature.Status.PENDING).update(
+        status=Signature.Status.CONFIRMED, confirmed_at=now
+    )
+    row.signature.refresh_from_db()
+    return row.signature

@@ -1,0 +1,127 @@
+import csv
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from coalition.letters.selectors import letter_current
+
+from .forms import CONSENT_TEXT, SignForm
+from .selectors import (
+    FilterError,
+    craft_breakdown,
+    signatory_filters,
+    signatory_list,
+    signatory_public_dict,
+    signature_counts,
+)
+from .services import TokenError, signature_confirm, signature_create, token_check
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def letter_page(request):
+    letter = letter_current()
+    version = letter.current_version(get_language())
+    form = SignForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and letter.is_open and version and form.is_valid():
+        data = form.cleaned_data
+        signature_create(
+            letter=letter,
+            letter_version=version,
+            name=data["name"],
+            email=data["email"],
+            craft=data["craft"],
+            affiliation=data["affiliation"],
+            country=data["country"],
+            profile_url=data["profile_url"],
+            public=data["public"],
+            language=get_language(),
+            consent_text=str(CONSENT_TEXT),
+        )
+        return redirect("signatures:check_inbox")
+    counts = signature_counts(letter=letter)
+    context = {
+        "letter": letter,
+        "version": version,
+        "form": form,
+        "counts": counts,
+        "breakdown": craft_breakdown(counts),
+    }
+    return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
+
+
+def check_inbox(request):
+    return render(request, "signatures/check_inbox.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token):
+    # GET never changes anything: mail scanners and link previews fetch it.
+    try:
+        if request.method == "POST":
+            return render(request, "signatures/confirmed.html", {"signature": signature_confirm(token=token)})
+        row = token_check(token=token)
+    except TokenError as exc:
+        status = 404 if exc.reason == "unknown" else 410
+        return render(request, "signatures/confirm_invalid.html", {"reason": exc.reason}, status=status)
+    return render(request, "signatures/confirm.html", {"signature": row.signature})
+
+
+def signatory_page(request):
+    letter = letter_current()
+    try:
+        filters = signatory_filters(request.GET)
+        error = None
+    except FilterError as exc:
+        filters, error = {"craft": None, "q": ""}, str(exc)
+    page = Paginator(signatory_list(letter=letter, **filters), settings.SIGNATORIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    counts = signature_counts(letter=letter)
+    context = {
+        "letter": letter,
+        "page": page,
+        "filters": filters,
+        "error": error,
+        "counts": counts,
+        "breakdown": craft_breakdown(counts),
+    }
+    return render(request, "signatures/list.html", context, status=400 if error else 200)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    # Spreadsheets run cells starting with these as formulas: a name must never become code.
+    value = str(value)
+    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
+
+
+def signatory_csv(request):
+    letter = letter_current()
+    try:
+        filters = signatory_filters(request.GET)
+    except FilterError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    rows = signatory_list(letter=letter, **filters).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+    header = ["name", "craft", "craft_label", "affiliation", "country", "profile_url", "confirmed_at"]
+
+    def lines():
+        yield writer.writerow(header)
+        for signature in rows:
+            public = signatory_public_dict(signature)
+            yield writer.writerow([_csv_cell(public[key]) for key in header])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="signatories.csv"'
+    return response

@@ -1,0 +1,122 @@
+import os
+import re
+import socket
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from coalition.celery import app as celery_app
+
+from .factories import SignatureFactory, coalition_letter
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason):
+    """Skip locally when a real service is missing; under REQUIRE_SERVICES=1 (CI) that is a failure."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run in-process unless a test starts a real worker (tests/e2e)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def letter(db):
+    return coalition_letter()
+
+
+@pytest.fixture
+def signature_factory(db):
+    return SignatureFactory
+
+
+VALID_FORM = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "craft": "writer",
+    "consent": "on",
+    "public": "on",
+    "affiliation": "Writer, WGA",
+    "country": "GB",
+    "profile_url": "https://example.org/ada",
+}
+
+
+@pytest.fixture
+def sign(client, letter, django_capture_on_commit_callbacks):
+    """POST the sign form the way a browser does, running on-commit hooks as a real commit would."""
+
+    def _sign(**overrides):
+        data = {**VALID_FORM, **overrides}
+        data = {k: v for k, v in data.items() if v is not None}
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/", data)
+
+    return _sign
+
+
+def confirm_link(message):
+    match = re.search(r"https?://[^\s\"<>]+/confirm/[A-Za-z0-9_-]+/", message.body)
+    assert match, f"no confirmation link in: {message.body}"
+    return match.group(0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Sink:
+    """Collects every message the SMTP server accepts; can refuse with a temporary error."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = 0  # refuse this many DATA commands with 451
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 4.3.0 Try again later"
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = _Sink()
+    sink.port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_sink):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_sink

@@ -1,0 +1,171 @@
+import pytest
+
+from coalition.mail.models import OutgoingMail
+from coalition.signatures.models import Signature
+from django.utils.html import escape
+
+from tests.conftest import confirm_link
+
+
+def test_signing_answers_check_your_inbox_and_stores_a_pending_signature(sign, client):
+    response = sign()
+    assert response.status_code == 302
+    assert response["Location"] == "/signed/"
+    assert "Check your inbox" in client.get("/signed/").text
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.PENDING
+    assert (signature.name, signature.craft, signature.affiliation, signature.country.code) == (
+        "Ada Lovelace",
+        "writer",
+        "Writer, WGA",
+        "GB",
+    )
+    assert signature.letter_version.number == 1
+    assert "never published" in signature.consent_text
+
+
+def test_confirmation_mail_has_text_and_html_parts_and_a_link(sign, mailoutbox, settings):
+    sign()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["ada@example.org"]
+    assert "Confirm your signature" in mail.subject
+    link = confirm_link(mail)
+    assert link.startswith(settings.SITE_URL + "/confirm/")
+    html, mimetype = mail.alternatives[0]
+    assert mimetype == "text/html"
+    assert link in html
+
+
+def test_only_the_hash_of_the_token_is_stored(sign, mailoutbox):
+    sign()
+    token = confirm_link(mailoutbox[0]).rstrip("/").rsplit("/", 1)[1]
+    stored = Signature.objects.get().tokens.get()
+    assert stored.token_hash != token
+    assert token not in stored.token_hash
+    assert token not in str(OutgoingMail.objects.values_list().get())
+
+
+def test_addresses_are_normalised_and_unique_per_letter(sign, mailoutbox):
+    sign(email="  Ada@Example.ORG ")
+    sign(email="ada@example.org")
+    assert Signature.objects.get().email == "ada@example.org"
+
+
+def test_pending_address_gets_the_confirmation_again_with_the_same_answer(sign, mailoutbox):
+    first = sign()
+    second = sign(name="Someone Else")
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Signature.objects.count() == 1
+    assert Signature.objects.get().name == "Ada Lovelace"
+    assert len(mailoutbox) == 2
+    assert all("Confirm your signature" in m.subject for m in mailoutbox)
+
+
+def test_resends_are_capped(sign, mailoutbox, settings):
+    for _ in range(settings.SIGNATURE_MAX_MAILS + 3):
+        assert sign().status_code == 302
+    assert len(mailoutbox) == settings.SIGNATURE_MAX_MAILS
+
+
+def test_confirmed_address_gets_an_already_signed_mail_and_the_same_answer(sign, signature_factory, mailoutbox):
+    signature_factory(email="ada@example.org")
+    response = sign()
+    assert response.status_code == 302
+    assert response["Location"] == "/signed/"
+    assert len(mailoutbox) == 1
+    assert "already signed" in mailoutbox[0].subject
+    assert "/confirm/" not in mailoutbox[0].body
+
+
+LONG = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"consent": None}, "consent"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "ada@@example.org"}, "email"),
+        ({"email": "ada@example"}, "email"),
+        ({"email": ""}, "email"),
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": LONG}, "name"),
+        ({"name": "Ada\x00Lovelace"}, "name"),
+        ({"name": "Ada\x1bLovelace"}, "name"),
+        ({"affiliation": LONG}, "affiliation"),
+        ({"craft": "astronaut"}, "craft"),
+        ({"craft": ""}, "craft"),
+        ({"profile_url": "javascript:alert(1)"}, "profile_url"),
+        ({"profile_url": "ftp://example.org/x"}, "profile_url"),
+        ({"profile_url": "data:text/html,<script>alert(1)</script>"}, "profile_url"),
+        ({"country": "XX"}, "country"),
+        ({"email": "a" * 300 + "@example.org"}, "email"),
+    ],
+)
+def test_bad_input_gets_the_form_back_with_an_error_and_stores_nothing(sign, mailoutbox, overrides, field):
+    response = sign(**overrides)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert f'id="id_{field}_error"' in response.text
+    assert Signature.objects.count() == 0
+    assert OutgoingMail.objects.count() == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Saldaña-Ñúñez",
+        "محمد عبد الله",
+        "שרה כהן",
+        "李小龍",
+        "Björk 🎶✨",
+        "<script>alert('x')</script>",
+        "O'Brien & \"Sons\"",
+    ],
+)
+def test_names_in_any_script_round_trip_exactly_and_are_escaped(sign, client, name):
+    assert sign(name=name).status_code == 302
+    signature = Signature.objects.get()
+    assert signature.name == name
+    signature.status, signature.confirmed_at = Signature.Status.CONFIRMED, signature.created_at
+    signature.save()
+    page = client.get("/signatories/").text
+    assert "<script>alert" not in page
+    assert escape(name) in page
+    assert client.get("/api/v1/signatories/").json()["results"][0]["name"] == name
+
+
+def test_a_closed_letter_takes_no_signatures(sign, letter):
+    letter.is_open = False
+    letter.save()
+    response = sign()
+    assert "closed" in response.text
+    assert Signature.objects.count() == 0
+
+
+def test_unchecked_public_box_keeps_the_name_off_the_list(sign):
+    sign(public=None)
+    assert Signature.objects.get().public is False
+
+
+def test_the_form_keeps_what_was_typed_after_an_error(sign):
+    response = sign(consent=None)
+    assert 'value="Ada Lovelace"' in response.text
+    assert "Please tick this box to sign." in response.text
+
+
+def test_the_letter_page_shows_the_letter_count_and_form(client, letter, signature_factory):
+    signature_factory.create_batch(3)
+    page = client.get("/").text
+    assert "Consent first" in page
+    assert 'id="signature-count">3<' in page
+    for field in ("name", "email", "craft", "consent", "affiliation", "country", "profile_url", "public"):
+        assert f'name="{field}"' in page
+
+
+def test_only_post_and_get_are_allowed(client, letter):
+    assert client.put("/").status_code == 405
