@@ -2,7 +2,9 @@ import os
 import re
 import socket
 import threading
+from contextlib import contextmanager
 from email import message_from_bytes, policy
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -120,3 +122,19 @@ def smtp_settings(settings, smtp_sink):
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     return smtp_sink
+
+
+def confirm_path(message):
+    return urlsplit(confirm_link(message)).path
+
+
+@contextmanager
+def dead_broker():
+    """Point the Celery app at a port where nothing listens, as when Redis is down."""
+    old = celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = old

@@ -1,9 +1,8 @@
 import pytest
+from django.utils.html import escape
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
-from django.utils.html import escape
-
 from tests.conftest import confirm_link
 
 
@@ -124,7 +123,7 @@ def test_bad_input_gets_the_form_back_with_an_error_and_stores_nothing(sign, mai
         "李小龍",
         "Björk 🎶✨",
         "<script>alert('x')</script>",
-        "O'Brien & \"Sons\"",
+        'O\'Brien & "Sons"',
     ],
 )
 def test_names_in_any_script_round_trip_exactly_and_are_escaped(sign, client, name):

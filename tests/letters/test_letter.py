@@ -1,0 +1,58 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from coalition.letters.models import LetterVersion
+from coalition.signatures.models import Signature
+
+
+def test_the_letter_makes_the_coalitions_case_in_english(client, letter):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    for words in ("Consent before training", "Transparent licensing", "launch first, regulate later"):
+        assert words in page
+    assert "We are not against artificial intelligence" in page
+
+
+def test_the_letter_is_in_french_for_french_readers(client, letter):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert 'lang="fr"' in page
+    assert "Le consentement avant l'entraînement" in page or "Le consentement avant l&#x27;entraînement" in page
+
+
+def test_a_signature_keeps_the_words_it_signed_when_a_new_version_is_published(sign, letter, client):
+    sign()
+    signed = Signature.objects.get().letter_version
+    LetterVersion.objects.create(
+        letter=letter, number=2, language="en", title="Version two", body="New words.", published_at=timezone.now()
+    )
+    assert "Version two" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    signature = Signature.objects.get()
+    assert signature.letter_version == signed
+    assert signature.letter_version.number == 1
+    assert "Consent before training" in signature.letter_version.body
+
+
+def test_a_signed_version_cannot_be_edited(signature_factory):
+    version = signature_factory().letter_version
+    version.body = "Different words."
+    with pytest.raises(ValidationError):
+        version.save()
+    version.refresh_from_db()
+    assert "Consent before training" in version.body
+
+
+def test_an_unsigned_draft_can_be_edited_and_is_not_shown_until_published(client, letter):
+    draft = LetterVersion.objects.create(letter=letter, number=2, language="en", title="Draft", body="Draft words.")
+    draft.body = "Better draft words."
+    draft.save()
+    assert "Draft" not in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_signers_sign_the_version_in_their_language(client, letter, django_capture_on_commit_callbacks):
+    from tests.conftest import VALID_FORM
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/", VALID_FORM, HTTP_ACCEPT_LANGUAGE="fr")
+    signature = Signature.objects.get()
+    assert signature.letter_version.language == "fr"
+    assert signature.language == "fr"

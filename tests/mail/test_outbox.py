@@ -1,0 +1,105 @@
+import pytest
+from django.db import transaction
+
+from coalition.celery import app
+from coalition.mail import services
+from coalition.mail.models import OutgoingMail
+from coalition.mail.tasks import requeue_owed_mail, send_outgoing_mail
+from coalition.signatures.models import Signature
+from coalition.signatures.services import signature_create
+from tests.conftest import dead_broker
+
+
+def _create(letter, email="ada@example.org"):
+    return signature_create(
+        letter=letter,
+        letter_version=letter.current_version("en"),
+        name="Ada",
+        email=email,
+        craft="writer",
+        consent_text="I agree.",
+    )
+
+
+def test_the_mail_owed_is_written_in_the_signing_transaction(letter, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        signature, created = _create(letter)
+    assert created
+    mail = OutgoingMail.objects.get()
+    assert (mail.kind, mail.to, mail.signature, mail.status) == (
+        OutgoingMail.Kind.SIGNATURE_CONFIRMATION,
+        "ada@example.org",
+        signature,
+        OutgoingMail.Status.QUEUED,
+    )
+    assert mailoutbox == [], "nothing is sent before the transaction commits"
+    assert len(callbacks) == 1
+
+
+def test_a_rolled_back_signature_owes_no_mail(letter, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        _create(letter)
+        raise RuntimeError("request failed after signing")
+    assert Signature.objects.count() == 0
+    assert OutgoingMail.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_running_the_task_twice_sends_one_mail(letter, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _create(letter)
+    mail = OutgoingMail.objects.get()
+    assert mail.status == OutgoingMail.Status.SENT
+    send_outgoing_mail.apply(args=[mail.pk])
+    send_outgoing_mail.apply(args=[mail.pk])
+    assert len(mailoutbox) == 1
+
+
+def test_a_confirmation_for_an_already_confirmed_signature_is_not_sent(letter, mailoutbox):
+    signature, _ = _create(letter)
+    Signature.objects.filter(pk=signature.pk).update(status="confirmed", confirmed_at=signature.created_at)
+    assert services.mail_send(mail_id=OutgoingMail.objects.get().pk) == "not needed"
+    assert mailoutbox == []
+
+
+def test_temporary_smtp_failure_keeps_the_mail_owed_then_it_is_delivered(letter, smtp_settings):
+    smtp_settings.refuse = 1
+    signature, _ = _create(letter)
+    mail = OutgoingMail.objects.get()
+    with pytest.raises(services.TemporaryMailError):
+        services.mail_send(mail_id=mail.pk)
+    mail.refresh_from_db()
+    assert mail.status == OutgoingMail.Status.QUEUED
+    assert "451" in mail.last_error
+    assert services.mail_send(mail_id=mail.pk) == "sent"
+    assert len(smtp_settings.messages) == 1
+    received = smtp_settings.messages[0]
+    assert received["To"] == "ada@example.org"
+    assert received.get_body(("plain",)) is not None and received.get_body(("html",)) is not None
+
+
+def test_unreachable_smtp_is_temporary(letter, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    _create(letter)
+    with pytest.raises(services.TemporaryMailError):
+        services.mail_send(mail_id=OutgoingMail.objects.get().pk)
+
+
+def test_requeue_finds_mail_whose_task_was_lost(letter, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        _create(letter)  # the on-commit enqueue never ran: as if the broker was down
+    OutgoingMail.objects.update(created_at=OutgoingMail.objects.get().created_at - services.REQUEUE_GRACE * 2)
+    assert requeue_owed_mail.apply().get() == 1
+    assert OutgoingMail.objects.get().status == OutgoingMail.Status.SENT
+    assert len(mailoutbox) == 1
+    assert requeue_owed_mail.apply().get() == 0
+
+
+def test_signing_still_answers_when_the_broker_is_down(sign, caplog):
+    app.conf.task_always_eager = False
+    with dead_broker():
+        assert sign().status_code == 302
+    assert "Could not enqueue mail" in caplog.text
+    assert Signature.objects.count() == 1
+    assert OutgoingMail.objects.get().status == OutgoingMail.Status.QUEUED

@@ -1,0 +1,147 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from coalition.signatures.models import Signature
+
+
+@pytest.fixture
+def listed(signature_factory):
+    now = timezone.now()
+    return {
+        "old": signature_factory(name="Old Actor", craft="actor", confirmed_at=now - timedelta(days=2)),
+        "new": signature_factory(name="New Writer", craft="writer", confirmed_at=now - timedelta(hours=1)),
+        "mid": signature_factory(name="Mid Musician", craft="musician", confirmed_at=now - timedelta(days=1)),
+        "hidden": signature_factory(name="Hidden Person", craft="actor", public=False),
+        "pending": signature_factory(name="Pending Person", craft="actor", pending=True),
+    }
+
+
+def test_list_shows_confirmed_public_signatures_newest_first(client, listed):
+    page = client.get("/signatories/").text
+    assert page.index("New Writer") < page.index("Mid Musician") < page.index("Old Actor")
+    assert "Hidden Person" not in page
+    assert "Pending Person" not in page
+
+
+def test_list_filters_by_craft_and_searches_by_name(client, listed):
+    page = client.get("/signatories/?craft=actor").text
+    assert "Old Actor" in page and "New Writer" not in page
+    page = client.get("/signatories/?q=writ").text
+    assert "New Writer" in page and "Old Actor" not in page
+    page = client.get("/signatories/?q=WRITER&craft=musician").text
+    assert "New Writer" not in page and "Mid Musician" not in page
+
+
+def test_list_search_is_case_insensitive_in_any_script(client, signature_factory):
+    signature_factory(name="Zoë Ñúñez")
+    assert "Zoë Ñúñez" in client.get("/signatories/?q=zoë").text
+
+
+def test_counts_include_confirmed_unnamed_signatures_but_not_pending_ones(client, listed):
+    stats = client.get("/api/v1/stats/").json()
+    assert stats["total"] == 4
+    assert stats["by_craft"]["actor"] == 2
+    assert stats["by_craft"]["writer"] == 1
+    assert stats["by_craft"]["director"] == 0
+    assert set(stats["by_craft"]) == {c for c, _ in Signature._meta.get_field("craft").choices}
+    page = client.get("/signatories/").text
+    assert "4 confirmed signatures" in page
+
+
+def test_list_is_paginated(client, signature_factory, settings):
+    settings.SIGNATORIES_PER_PAGE = 2
+    signature_factory.create_batch(5)
+    first = client.get("/signatories/")
+    assert len(first.context["page"].object_list) == 2
+    assert "Page 1 of 3" in first.text
+    assert len(client.get("/signatories/?page=3").context["page"].object_list) == 1
+
+
+def test_api_lists_the_same_public_signatures_with_filters(client, listed):
+    body = client.get("/api/v1/signatories/").json()
+    assert [r["name"] for r in body["results"]] == ["New Writer", "Mid Musician", "Old Actor"]
+    assert body["count"] == 3
+    assert set(body["results"][0]) == {
+        "name",
+        "craft",
+        "craft_label",
+        "affiliation",
+        "country",
+        "profile_url",
+        "confirmed_at",
+    }
+    assert [r["name"] for r in client.get("/api/v1/signatories/?craft=actor").json()["results"]] == ["Old Actor"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=mid").json()["results"]] == ["Mid Musician"]
+
+
+def test_api_pages_link_to_each_other(client, signature_factory, settings):
+    settings.SIGNATORIES_PER_PAGE = 2
+    signature_factory.create_batch(3, craft="director")
+    first = client.get("/api/v1/signatories/?craft=director").json()
+    assert first["pages"] == 2 and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1
+    assert second["next"] is None
+
+
+def test_csv_export_lists_public_signatures_only(client, listed):
+    response = client.get("/signatories.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["name"] for r in rows] == ["New Writer", "Mid Musician", "Old Actor"]
+
+
+def test_csv_neutralises_formulas_in_names(client, signature_factory):
+    signature_factory(name='=HYPERLINK("http://evil")')
+    content = b"".join(client.get("/signatories.csv").streaming_content).decode()
+    assert "'=HYPERLINK" in content
+
+
+def test_no_email_address_reaches_any_public_surface(client, signature_factory):
+    signature_factory(email="secret.person@private.example", affiliation="Director", public=True)
+    signature_factory(email="hidden.person@private.example", public=False)
+    for url in ("/", "/signatories/", "/api/v1/signatories/", "/api/v1/stats/", "/signatories.csv"):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"private.example" not in body, url
+        if url != "/":  # the home page has the sign form's email field
+            assert b"@" not in body, url
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "craft=astronaut",
+        "craft=%3Cscript%3E",
+        "q=%00",
+        "q=" + "a" * 5000,
+        "page=abc",
+        "page=-1",
+        "page=99999",
+        "page=1e9",
+        "q=%27%3B%20DROP%20TABLE%20signatures%3B--",
+        "q=%F0%9F%8E%B6&craft=",
+        "craft[]=actor",
+    ],
+)
+def test_hostile_query_strings_never_break_the_list(client, listed, query):
+    for url in ("/signatories/", "/api/v1/signatories/", "/signatories.csv"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code in (200, 400, 404), (url, query, response.status_code)
+        if url.startswith("/api/"):
+            assert response["Content-Type"] == "application/json"
+
+
+def test_unknown_craft_is_a_clear_400_in_the_api(client, letter):
+    response = client.get("/api/v1/signatories/?craft=astronaut")
+    assert response.status_code == 400
+    assert "Unknown craft" in response.json()["error"]
+
+
+def test_bad_page_is_a_clear_error_in_the_api(client, letter):
+    assert client.get("/api/v1/signatories/?page=abc").status_code == 400
+    assert client.get("/api/v1/signatories/?page=50").status_code == 404
