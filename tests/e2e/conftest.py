@@ -80,4 +80,15 @@ def celery_worker_process(transactional_db, worker_sink, tmp_path):
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+        _close_other_sessions()
         print(log.read_text())
+
+
+def _close_other_sessions():
+    """The worker's pool children may still hold a session, which would stop pytest dropping the test database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
