@@ -1,0 +1,51 @@
+import pytest
+
+from coalition.letters.models import LetterVersion
+
+
+@pytest.fixture
+def organiser(django_user_model):
+    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
+
+
+def test_organisers_see_signatures_with_columns_filters_and_search(client, organiser, signature_factory):
+    signature_factory(name="Listed Person", email="listed@example.org", craft="director")
+    signature_factory(name="Waiting Person", pending=True)
+    client.force_login(organiser)
+    page = client.get("/admin/signatures/signature/")
+    assert page.status_code == 200
+    assert "Listed Person" in page.text and "Waiting Person" in page.text
+    for column in ("column-craft", "column-status", "column-confirmed_at"):
+        assert column in page.text
+    pending = client.get("/admin/signatures/signature/?status__exact=pending").text
+    assert "Waiting Person" in pending and "Listed Person" not in pending
+    by_craft = client.get("/admin/signatures/signature/?craft__exact=director").text
+    assert "Listed Person" in by_craft and "Waiting Person" not in by_craft
+    found = client.get("/admin/signatures/signature/?q=listed@example.org").text
+    assert "Listed Person" in found and "Waiting Person" not in found
+
+
+def test_organisers_can_edit_the_letter_and_add_a_version(client, organiser, letter):
+    client.force_login(organiser)
+    assert client.get(f"/admin/letters/letter/{letter.pk}/change/").status_code == 200
+    response = client.post(
+        "/admin/letters/letterversion/add/",
+        {"letter": letter.pk, "number": 2, "language": "en", "title": "Second version", "body": "Words."},
+    )
+    assert response.status_code == 302
+    assert LetterVersion.objects.filter(number=2, title="Second version").exists()
+
+
+def test_a_signed_version_is_read_only_in_the_admin(client, organiser, signature_factory):
+    version = signature_factory().letter_version
+    client.force_login(organiser)
+    page = client.get(f"/admin/letters/letterversion/{version.pk}/change/").text
+    assert 'name="body"' not in page
+    assert "Consent before training" in page
+
+
+def test_anonymous_visitors_get_no_admin(client, signature_factory):
+    signature_factory()
+    response = client.get("/admin/signatures/signature/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
