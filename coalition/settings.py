@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_countries",
+    "django_ratelimit",
     "allauth",
     "allauth.account",
     "coalition.core",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -98,6 +100,8 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process, one memory: rate-limit counters are exact locally; production uses Redis.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
     CELERY_BROKER_URL = "memory://"
     # No broker: run tasks in the request, after commit, as a worker would.
     CELERY_TASK_ALWAYS_EAGER = True
@@ -113,8 +117,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # Longer than the slowest mail task with its retries, shorter than a lost hour.
-    "visibility_timeout": 900,
+    # A message taken by a worker that died is redelivered after this many seconds.
+    # Longer than the slowest mail task (SMTP timeout), so a slow send is not delivered twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
@@ -122,6 +127,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.mail.tasks.requeue_owed_mail",
         "schedule": timedelta(minutes=1),
         "options": {"queue": "mail"},
+    },
+    "purge-unconfirmed-signatures": {
+        "task": "coalition.signatures.tasks.purge_unconfirmed_signatures",
+        "schedule": timedelta(hours=1),
     },
 }
 
@@ -143,6 +152,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_RATE_LIMITS = {}  # allauth's defaults, applied to every login, including the admin's (see urls.py)
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -188,6 +199,41 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Abuse --------------------------------------------------------------------
+# Counters live in the default cache: Redis in production, shared by every worker.
+RATELIMIT_USE_CACHE = "default"
+# Behind a proxy, the client's address is in a header the proxy sets, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# (burst, sustained) per client IP and per email domain; the admin's "under attack" switch uses the tight pair.
+SIGN_RATES = {
+    "ip": env.list("SIGN_RATE_IP", default=["10/m", "60/h"]),
+    "domain": env.list("SIGN_RATE_DOMAIN", default=["300/m", "5000/h"]),
+}
+SIGN_RATES_UNDER_ATTACK = {
+    "ip": env.list("SIGN_RATE_IP_UNDER_ATTACK", default=["3/m", "10/h"]),
+    "domain": env.list("SIGN_RATE_DOMAIN_UNDER_ATTACK", default=["30/m", "300/h"]),
+}
+# A person reads the letter before signing; a bot posts at once.
+SIGN_MIN_SECONDS = env.int("SIGN_MIN_SECONDS", default=3)
+SIGN_FORM_MAX_AGE = timedelta(days=1)
+# Confirmation and notice mails to one address per 24 hours, whoever submits it.
+MAIL_MAX_PER_ADDRESS_PER_DAY = env.int("MAIL_MAX_PER_ADDRESS_PER_DAY", default=3)
+UNCONFIRMED_RETENTION = timedelta(days=env.int("UNCONFIRMED_RETENTION_DAYS", default=30))
 
 # --- The product --------------------------------------------------------------
 COALITION_LETTER_SLUG = env.str("COALITION_LETTER_SLUG", default="creators-coalition-on-ai")
@@ -203,3 +249,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
+# A claim on an outbox row older than this belongs to a worker that died mid-send.
+MAIL_CLAIM_TIMEOUT = timedelta(seconds=env.int("MAIL_CLAIM_TIMEOUT", default=600))

@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from coalition.celery import app as celery_app
+from coalition.signatures.forms import started_token
 
 from .factories import SignatureFactory, coalition_letter
 
@@ -39,6 +40,12 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """Tests submit at machine speed; the test of the minimum fill time sets it back."""
+    settings.SIGN_MIN_SECONDS = 0
+
+
 @pytest.fixture
 def letter(db):
     return coalition_letter()
@@ -61,12 +68,17 @@ VALID_FORM = {
 }
 
 
+def sign_form_data(**overrides):
+    """A complete, valid submission, as the form served a moment ago would send it."""
+    return {**VALID_FORM, "started": started_token(), **overrides}
+
+
 @pytest.fixture
 def sign(client, letter, django_capture_on_commit_callbacks):
     """POST the sign form the way a browser does, running on-commit hooks as a real commit would."""
 
     def _sign(**overrides):
-        data = {**VALID_FORM, **overrides}
+        data = {**sign_form_data(), **overrides}
         data = {k: v for k, v in data.items() if v is not None}
         with django_capture_on_commit_callbacks(execute=True):
             return client.post("/", data)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from coalition.celery import app as celery_app
@@ -47,3 +48,9 @@ def healthz(request):
             report[name] = "down"
     healthy = "down" not in report.values()
     return JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+
+
+def rate_limited(request, exception=None):
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

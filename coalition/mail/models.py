@@ -35,7 +35,10 @@ class OutgoingMail(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="outgoingmail_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outgoingmail_status_created"),
+            models.Index(fields=["to", "created_at"], name="outgoingmail_to_created"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"

@@ -15,8 +15,6 @@ from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died mid-send.
-STALE_CLAIM = timedelta(minutes=10)
 # Rows younger than this are still expected to be enqueued by their own on_commit hook.
 REQUEUE_GRACE = timedelta(minutes=1)
 # Longer than the whole retry schedule: a row still queued after this lost its retry message.
@@ -59,7 +57,7 @@ def _claim(mail_id):
         OutgoingMail.objects.filter(pk=mail_id)
         .filter(
             Q(status=OutgoingMail.Status.QUEUED)
-            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - settings.MAIL_CLAIM_TIMEOUT)
         )
         .update(status=OutgoingMail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
@@ -129,6 +127,6 @@ def mail_owed_ids():
         OutgoingMail.objects.filter(
             Q(status=OutgoingMail.Status.QUEUED, created_at__lt=now - REQUEUE_GRACE, attempts=0)
             | Q(status=OutgoingMail.Status.QUEUED, claimed_at__lt=now - LOST_RETRY, attempts__lt=MAX_ATTEMPTS)
-            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - settings.MAIL_CLAIM_TIMEOUT)
         ).values_list("pk", flat=True)[:1000]
     )

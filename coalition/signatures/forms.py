@@ -1,10 +1,23 @@
+import time
+
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.core.validators import URLValidator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .models import Craft, Signature
-from .services import email_normalise
+from .services import email_is_disposable, email_normalise, email_suggestion
+
+_STARTED_SALT = "signatures.sign-form.started"
+
+
+def started_token():
+    """When the form was served, signed so a bot cannot forge an old one."""
+    return signing.TimestampSigner(salt=_STARTED_SALT).sign(str(int(time.time())))
+
 
 CONSENT_TEXT = _(
     "I agree that the Creators Coalition on AI stores my name, email address and the details above "
@@ -37,10 +50,48 @@ class SignForm(forms.Form):
     )
     public = forms.BooleanField(label=_("Show my name on the public list"), required=False, initial=True)
     consent = forms.BooleanField(label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")})
+    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False)
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("—"))] + list(countries)
+        self.fields["started"].initial = started_token()
+        self.email_suggestion = None
+
+    @property
+    def is_bot(self):
+        return bool(self.is_bound and self.data.get("website"))
+
+    def visible_sign_fields(self):
+        hidden = {"website", "keep_email"} if self.email_suggestion is None else {"website"}
+        return [field for field in self.visible_fields() if field.name not in hidden]
+
+    def clean_started(self):
+        try:
+            self.started_at = int(
+                signing.TimestampSigner(salt=_STARTED_SALT).unsign(
+                    self.cleaned_data["started"], max_age=settings.SIGN_FORM_MAX_AGE
+                )
+            )
+        except (signing.BadSignature, ValueError):
+            self._refresh_started()
+            raise forms.ValidationError(
+                _("This form is too old or incomplete. Please check your details and submit again.")
+            ) from None
+        if time.time() - self.started_at < settings.SIGN_MIN_SECONDS:
+            raise forms.ValidationError(_("That was very quick! Please check your details and submit again."))
+        return self.cleaned_data["started"]
+
+    def _refresh_started(self):
+        self.data = self.data.copy()
+        self.data["started"] = started_token()
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -50,6 +101,21 @@ class SignForm(forms.Form):
 
     def clean_email(self):
         try:
-            return email_normalise(self.cleaned_data["email"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter a valid email address.")) from None
+            email = email_normalise(self.cleaned_data["email"])
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        # Typo domains are often disposable catch-alls too: offer the correction first.
+        suggestion = email_suggestion(email)
+        if suggestion and not self.data.get("keep_email"):
+            self.email_suggestion = suggestion
+            raise forms.ValidationError(
+                format_html(
+                    _("Did you mean <strong>{}</strong>? Correct it, or tick “Yes, my address is spelled right”."),
+                    suggestion,
+                )
+            )
+        if email_is_disposable(email):
+            raise forms.ValidationError(
+                _("Please use a permanent email address: we cannot confirm signatures from disposable mail services.")
+            )
+        return email

@@ -1,6 +1,9 @@
+import difflib
 import hashlib
 import secrets
+from datetime import timedelta
 
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -29,6 +32,51 @@ def email_normalise(raw):
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
     return result.normalized.lower()
+
+
+# Domains people mistype most; a near miss of one of these gets a "did you mean" (difflib, not a list of typos).
+COMMON_DOMAINS = (
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.fr",
+    "hotmail.com",
+    "hotmail.fr",
+    "outlook.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "wanadoo.fr",
+    "sfr.fr",
+    "gmx.com",
+    "gmx.de",
+    "web.de",
+    "yandex.com",
+    "mail.com",
+    "comcast.net",
+)
+
+
+def email_is_disposable(email):
+    domain = email.rsplit("@", 1)[-1]
+    parts = domain.split(".")
+    # sub.mailinator.com is as disposable as mailinator.com
+    return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
+
+
+def email_suggestion(email):
+    """'ada@gmail.com' for 'ada@gmial.com'; None when the domain looks right."""
+    local, _, domain = email.rpartition("@")
+    if domain in COMMON_DOMAINS:
+        return None
+    match = difflib.get_close_matches(domain, COMMON_DOMAINS, n=1, cutoff=0.8)
+    return f"{local}@{match[0]}" if match else None
 
 
 def token_hash(token):
@@ -81,7 +129,7 @@ def signature_create(
         signature = Signature.objects.select_for_update().get(letter=letter, email=email)
         created = False
 
-    if signature.mails_sent < settings.SIGNATURE_MAX_MAILS:
+    if signature.mails_sent < settings.SIGNATURE_MAX_MAILS and mail_allowed_today(email=email):
         Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1)
         kind = (
             OutgoingMail.Kind.SIGNATURE_CONFIRMATION
@@ -90,6 +138,12 @@ def signature_create(
         )
         mail_queue(kind=kind, to=email, language=language, signature=signature)
     return signature, created
+
+
+def mail_allowed_today(*, email):
+    """No address gets more than MAIL_MAX_PER_ADDRESS_PER_DAY mails from the form, whoever fills it in."""
+    since = timezone.now() - timedelta(days=1)
+    return OutgoingMail.objects.filter(to=email, created_at__gte=since).count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
 
 
 def signature_confirmation_link(*, signature):
@@ -130,3 +184,10 @@ def signature_confirm(*, token):
     )
     row.signature.refresh_from_db()
     return row.signature
+
+
+def signature_purge_unconfirmed():
+    """Delete signatures never confirmed within the retention period, with their tokens and mails."""
+    cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
+    _, deleted = Signature.objects.filter(status=Signature.Status.PENDING, created_at__lt=cutoff).delete()
+    return deleted.get("signatures.Signature", 0)

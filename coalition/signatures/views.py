@@ -7,9 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from coalition.core.models import Switches
+from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
 from .forms import CONSENT_TEXT, SignForm
+from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
     FilterError,
     craft_breakdown,
@@ -25,9 +28,19 @@ from .services import TokenError, signature_confirm, signature_create, token_che
 def letter_page(request):
     letter = letter_current()
     version = letter.current_version(get_language())
+    switches = Switches.current()
     form = SignForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and letter.is_open and version and form.is_valid():
+    accepting = letter.is_open and version is not None and not switches.signing_paused
+    if request.method == "POST" and accepting:
+        if sign_ip_limited(request):
+            return rate_limited(request)
+        if form.is_bot:
+            # Bots get the answer people get, and nothing is stored.
+            return redirect("signatures:check_inbox")
+    if request.method == "POST" and accepting and form.is_valid():
         data = form.cleaned_data
+        if sign_domain_limited(request, email=data["email"]):
+            return rate_limited(request)
         signature_create(
             letter=letter,
             letter_version=version,
@@ -46,6 +59,7 @@ def letter_page(request):
     context = {
         "letter": letter,
         "version": version,
+        "switches": switches,
         "form": form,
         "counts": counts,
         "breakdown": craft_breakdown(counts),

@@ -4,7 +4,7 @@ import pytest
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
-from tests.conftest import VALID_FORM
+from tests.conftest import sign_form_data
 from tests.e2e.conftest import wait_for
 from tests.factories import coalition_letter
 
@@ -21,7 +21,7 @@ def _link(message):
 def test_sign_mail_arrives_through_the_worker_then_confirm_and_listed(client, celery_worker_process):
     sink = celery_worker_process
     coalition_letter()
-    assert client.post("/", {**VALID_FORM, "name": "Ngozi Ọkọ́nkwọ́"}).status_code == 302
+    assert client.post("/", sign_form_data(name="Ngozi Ọkọ́nkwọ́")).status_code == 302
 
     wait_for(lambda: sink.messages, 30, "the confirmation mail")
     message = sink.messages[0]
@@ -41,7 +41,7 @@ def test_the_worker_retries_when_smtp_refuses_then_delivers_once(client, celery_
     sink = celery_worker_process
     sink.refuse = 2
     coalition_letter()
-    assert client.post("/", VALID_FORM).status_code == 302
+    assert client.post("/", sign_form_data()).status_code == 302
 
     wait_for(lambda: sink.messages, 60, "the mail after two refusals")
     mail = OutgoingMail.objects.get()

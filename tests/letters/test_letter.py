@@ -49,10 +49,10 @@ def test_an_unsigned_draft_can_be_edited_and_is_not_shown_until_published(client
 
 
 def test_signers_sign_the_version_in_their_language(client, letter, django_capture_on_commit_callbacks):
-    from tests.conftest import VALID_FORM
+    from tests.conftest import sign_form_data
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/", VALID_FORM, HTTP_ACCEPT_LANGUAGE="fr")
+        client.post("/", sign_form_data(), HTTP_ACCEPT_LANGUAGE="fr")
     signature = Signature.objects.get()
     assert signature.letter_version.language == "fr"
     assert signature.language == "fr"

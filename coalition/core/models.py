@@ -1,0 +1,37 @@
+from django.core.cache import cache
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CACHE_KEY = "core:switches"
+
+
+class Switches(models.Model):
+    """Site-wide switches organisers flip in the admin, without a deploy. There is one row."""
+
+    signing_paused = models.BooleanField(
+        default=False, help_text=_("Stop taking signatures for a while; the form says so politely.")
+    )
+    under_attack = models.BooleanField(
+        default=False, help_text=_("Tighten the rate limits on signing, e.g. during a flood of fake signatures.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("switches")
+        verbose_name_plural = _("switches")
+
+    def __str__(self):
+        return str(_("Site switches"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(CACHE_KEY)
+
+    @classmethod
+    def current(cls):
+        switches = cache.get(CACHE_KEY)
+        if switches is None:
+            switches, _ = cls.objects.get_or_create(pk=1)
+            cache.set(CACHE_KEY, switches, 30)
+        return switches

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
+
+from coalition.core.models import Switches
+
+
+def _rates():
+    return settings.SIGN_RATES_UNDER_ATTACK if Switches.current().under_attack else settings.SIGN_RATES
+
+
+def _hit(request, *, kind, key, rates):
+    # Every rate is counted, even after one is exceeded, so a sustained flood stays limited.
+    results = [
+        is_ratelimited(request, group=f"sign:{kind}:{rate}", key=key, rate=rate, method="POST", increment=True)
+        for rate in rates
+    ]
+    return any(results)
+
+
+def sign_ip_limited(request):
+    return _hit(request, kind="ip", key="ip", rates=_rates()["ip"])
+
+
+def sign_domain_limited(request, *, email):
+    domain = email.rsplit("@", 1)[-1]
+    return _hit(request, kind="domain", key=lambda group, request: domain, rates=_rates()["domain"])

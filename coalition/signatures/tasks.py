@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def purge_unconfirmed_signatures():
+    return services.signature_purge_unconfirmed()
