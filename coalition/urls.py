@@ -1,8 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from coalition.core.views import healthz
 
+# Organisers sign in through allauth, with its rate limits, like everyone else.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Creators Coalition on AI — organisers"
 admin.site.site_title = "Coalition organisers"
 
@@ -13,3 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("coalition.signatures.urls")),
 ]
+
+handler400 = "coalition.core.views.bad_request"
+handler500 = "coalition.core.views.server_error"

@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from coalition.celery import app as celery_app
 
@@ -37,6 +38,7 @@ CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """State of each service the site needs. No details of failures: they go to the log, not to strangers."""
     report = {}
@@ -54,3 +56,13 @@ def rate_limited(request, exception=None):
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+# Error pages that never read the request body: Django's own are CSRF-protected, and a body Django
+# refuses to decode (e.g. a non-UTF-8 form) would fail again inside them and escape as a bare 500.
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

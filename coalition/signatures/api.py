@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from coalition.letters.selectors import letter_current
 
@@ -12,18 +12,19 @@ def _error(message, status):
     return JsonResponse({"error": message}, status=status)
 
 
-@require_GET
+@require_safe
 def signatories(request):
     letter = letter_current()
     try:
         filters = signatory_filters(request.GET)
     except FilterError as exc:
         return _error(str(exc), 400)
+    raw_page = request.GET.get("page") or "1"
+    if not raw_page.isascii() or not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
+        return _error("page must be a positive integer.", 400)
     paginator = Paginator(signatory_list(letter=letter, **filters), settings.SIGNATORIES_PER_PAGE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except PageNotAnInteger:
-        return _error("page must be a positive integer.", 400)
+        page = paginator.page(int(raw_page))
     except EmptyPage:
         return _error("No such page.", 404)
 
@@ -45,6 +46,6 @@ def signatories(request):
     )
 
 
-@require_GET
+@require_safe
 def stats(request):
     return JsonResponse(signature_counts(letter=letter_current()))

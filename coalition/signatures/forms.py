@@ -1,4 +1,6 @@
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -25,11 +27,52 @@ CONSENT_TEXT = _(
 )
 
 
+# Joiners that emoji sequences and several scripts (Persian, Indic) need inside names.
+_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def clean_display_text(value):
+    """Text shown publicly as typed, minus what could hide or disguise it: control and format characters
+    (bidi overrides, zero-width spaces), replacement characters from broken encodings, unassigned code points."""
+    for char in value:
+        if char == "\ufffd" or (
+            unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARS
+        ):
+            raise forms.ValidationError(
+                _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
+            )
+    if value and not any(unicodedata.category(c)[0] in "LNS" for c in value):
+        raise forms.ValidationError(_("Please enter some letters."))
+    return value
+
+
+class HttpURLField(forms.URLField):
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.username or parts.password:
+            raise forms.ValidationError(_("Please remove the user name or password from the link."))
+        try:
+            parts.port  # noqa: B018 -- raises for a port out of range
+        except ValueError:
+            raise forms.ValidationError(_("Enter a valid URL.")) from None
+        if "\ufffd" in value:
+            raise forms.ValidationError(_("Enter a valid URL."))
+        return value
+
+
 class SignForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=Signature._meta.get_field("name").max_length)
-    email = forms.EmailField(
+    # Checked by email_normalise (email-validator), which knows internationalised domains Django's field refuses.
+    email = forms.CharField(
         label=_("Email address"),
         max_length=254,
+        widget=forms.EmailInput,
         help_text=_("We send you a link to confirm. Never shown publicly."),
     )
     craft = forms.ChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
@@ -40,12 +83,11 @@ class SignForm(forms.Form):
         help_text=_('For example "Actor, SAG-AFTRA".'),
     )
     country = forms.ChoiceField(label=_("Country (optional)"), required=False)
-    profile_url = forms.URLField(
+    profile_url = HttpURLField(
         label=_("Link to your work (optional)"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("A web page that shows who you are: http or https only."),
     )
     public = forms.BooleanField(label=_("Show my name on the public list"), required=False, initial=True)
@@ -94,10 +136,10 @@ class SignForm(forms.Form):
         self.data["started"] = started_token()
 
     def clean_name(self):
-        name = self.cleaned_data["name"]
-        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-            raise forms.ValidationError(_("Please remove control characters from your name."))
-        return name
+        return clean_display_text(self.cleaned_data["name"])
+
+    def clean_affiliation(self):
+        return clean_display_text(self.cleaned_data["affiliation"])
 
     def clean_email(self):
         try:

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email as django_validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,12 +28,18 @@ class TokenError(Exception):
 
 
 def email_normalise(raw):
-    """Lower-cased, trimmed, IDNA-normalised address; raises ValueError for anything that is not one."""
+    """Lower-cased, trimmed address with its domain in ASCII (punycode), so that the Unicode and the
+    punycode spellings of one address are one address. Raises ValueError for anything that is not one."""
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
-    return result.normalized.lower()
+    email = (result.ascii_email or result.normalized).lower()
+    try:
+        django_validate_email(email)  # what the model field will check again
+    except ValidationError as exc:
+        raise ValueError("This address cannot be stored.") from exc
+    return email
 
 
 # Domains people mistype most; a near miss of one of these gets a "did you mean" (difflib, not a list of typos).

@@ -1,11 +1,13 @@
 import csv
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.core.models import Switches
 from coalition.core.views import rate_limited
@@ -22,6 +24,22 @@ from .selectors import (
     signature_counts,
 )
 from .services import TokenError, signature_confirm, signature_create, token_check
+
+
+def _sign(request, letter, version, data):
+    signature_create(
+        letter=letter,
+        letter_version=version,
+        name=data["name"],
+        email=data["email"],
+        craft=data["craft"],
+        affiliation=data["affiliation"],
+        country=data["country"],
+        profile_url=data["profile_url"],
+        public=data["public"],
+        language=get_language(),
+        consent_text=str(CONSENT_TEXT),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -41,20 +59,13 @@ def letter_page(request):
         data = form.cleaned_data
         if sign_domain_limited(request, email=data["email"]):
             return rate_limited(request)
-        signature_create(
-            letter=letter,
-            letter_version=version,
-            name=data["name"],
-            email=data["email"],
-            craft=data["craft"],
-            affiliation=data["affiliation"],
-            country=data["country"],
-            profile_url=data["profile_url"],
-            public=data["public"],
-            language=get_language(),
-            consent_text=str(CONSENT_TEXT),
-        )
-        return redirect("signatures:check_inbox")
+        try:
+            _sign(request, letter, version, data)
+        except (ValidationError, ValueError):
+            # The form and the model check the same things; if they ever disagree, the person gets the form back.
+            form.add_error(None, _("We could not record this signature. Please check your details and try again."))
+        else:
+            return redirect("signatures:check_inbox")
     counts = signature_counts(letter=letter)
     context = {
         "letter": letter,
@@ -67,6 +78,7 @@ def letter_page(request):
     return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
 
 
+@require_safe
 def check_inbox(request):
     return render(request, "signatures/check_inbox.html")
 
@@ -84,6 +96,7 @@ def confirm(request, token):
     return render(request, "signatures/confirm.html", {"signature": row.signature})
 
 
+@require_safe
 def signatory_page(request):
     letter = letter_current()
     try:
@@ -120,6 +133,7 @@ def _csv_cell(value):
     return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
 
 
+@require_safe
 def signatory_csv(request):
     letter = letter_current()
     try:

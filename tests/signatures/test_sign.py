@@ -169,3 +169,50 @@ def test_the_letter_page_shows_the_letter_count_and_form(client, letter, signatu
 
 def test_only_post_and_get_are_allowed(client, letter):
     assert client.put("/").status_code == 405
+
+
+def test_an_address_on_a_punycode_domain_signs_and_matches_its_unicode_spelling(sign):
+    assert sign(email="user@xn--wm8c.com").status_code == 302
+    assert sign(email="user@\U000104a0.com").status_code == 302
+    assert Signature.objects.get().email == "user@xn--wm8c.com"
+
+
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("name", "%FF%FE"),
+        ("name", "A%ED%A0%80B"),
+        ("name", "%E2%80%8B"),
+        ("name", "%E2%80%AEevil"),
+        ("affiliation", "x%1B%5B31my"),
+        ("affiliation", "x%0A%3Dcmd"),
+        ("profile_url", "https%3A%2F%2Fexample.com%2F%ED%A0%80"),
+        ("profile_url", "https%3A%2F%2Fuser%3Asecret%40example.com%3A8080%2F"),
+        ("profile_url", "https%3A%2F%2Fexample.com%3A99999%2F"),
+    ],
+)
+def test_broken_bytes_and_invisible_characters_are_refused(client, letter, field, raw):
+    from urllib.parse import urlencode
+
+    from tests.conftest import sign_form_data
+
+    data = {k: v for k, v in sign_form_data().items() if k != field}
+    body = urlencode(data) + f"&{field}={raw}"
+    response = client.post("/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert len(response.context["form"].errors[field]) == 1
+    assert Signature.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["👩\u200d🎨 Maya", "مهدی\u200cزاده"])
+def test_joiners_that_emoji_and_scripts_need_are_kept(sign, name):
+    assert sign(name=name).status_code == 302
+    assert Signature.objects.get().name == name
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "iso-8859-1", "utf8"])
+def test_a_form_in_another_charset_is_a_clear_400(client, letter, charset):
+    response = client.post("/", "name=x", content_type=f"application/x-www-form-urlencoded; charset={charset}")
+    assert response.status_code in (400, 403)
+    assert Signature.objects.count() == 0
