@@ -1,3 +1,4 @@
+import asyncio
 import os
 import re
 import socket
@@ -104,7 +105,15 @@ class _Sink:
     def __init__(self):
         self.messages = []
         self.refuse = 0  # refuse this many DATA commands with 451
+        self.slow_rcpt = 0  # seconds to stall the next RCPT, to catch a worker mid-send
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.slow_rcpt:
+            delay, self.slow_rcpt = self.slow_rcpt, 0
+            await asyncio.sleep(delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -45,43 +46,82 @@ def worker_sink():
     controller.stop()
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, worker_sink, tmp_path):
+class Worker:
     """A real `celery -A coalition worker` process on the test database, the real broker and the SMTP sink."""
-    if not os.environ.get("REDIS_URL"):
-        service_missing("REDIS_URL is not set: the worker test needs a real Redis broker")
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{worker_sink.port}",
-        "SITE_URL": settings.SITE_URL,
-        "MAIL_RETRY_BASE_SECONDS": "1",
-    }
-    with open(log, "w") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "coalition", "worker", "-Q", "mail,default"]
-            + ["--concurrency=1", "--purge", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+
+    def __init__(self, sink, log, **env):
+        self.log = log
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
+            "SITE_URL": settings.SITE_URL,
+            "MAIL_RETRY_BASE_SECONDS": "1",
+            **env,
+        }
+        self.process = None
+
+    def start(self):
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "celery", "-A", "coalition", "worker", "-Q", "mail,default"]
+                + ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so a test can kill it with its pool
+            )
+        started = self.log.read_text().count("ready.")
+        wait_for(
+            lambda: self.log.read_text().count("ready.") > started or self.process.poll() is not None,
+            60,
+            "the worker to start",
         )
+        assert self.process.poll() is None, self.log.read_text()
+
+    def kill(self):
+        """SIGKILL the worker and its pool children at once, as the OOM killer or a lost machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def worker_factory(transactional_db, worker_sink, tmp_path):
+    if not os.environ.get("REDIS_URL"):
+        service_missing("REDIS_URL is not set: the worker tests need a real Redis broker")
+    celery_app.control.purge()
     celery_app.conf.task_always_eager = False
-    try:
-        wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 60, "the worker to start")
-        assert process.poll() is None, log.read_text()
-        worker_sink.messages.clear()
-        worker_sink.refuse = 0
-        yield worker_sink
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        _close_other_sessions()
-        print(log.read_text())
+    worker_sink.messages.clear()
+    worker_sink.refuse = 0
+    worker_sink.slow_rcpt = 0
+    workers = []
+
+    def make(**env):
+        worker = Worker(worker_sink, tmp_path / "worker.log", **env)
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.stop()
+    _close_other_sessions()
+    if (tmp_path / "worker.log").exists():
+        print((tmp_path / "worker.log").read_text())
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory, worker_sink):
+    worker_factory().start()
+    return worker_sink
 
 
 def _close_other_sessions():
