@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from .models import OutgoingMail
+from .services import mail_retry
 
 
 @admin.register(OutgoingMail)
@@ -9,6 +11,14 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("to",)
     readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description="Retry sending the selected mails that gave up")
+    def retry(self, request, queryset):
+        count = mail_retry(mail_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request, ngettext("%d mail queued again.", "%d mails queued again.", count) % count, messages.SUCCESS
+        )
 
     def has_add_permission(self, request):
         return False

@@ -120,6 +120,18 @@ def mail_give_up(*, mail_id, error):
     )
 
 
+@transaction.atomic
+def mail_retry(*, mail_ids):
+    """Organisers' retry of mails that gave up: queued again from scratch. Returns how many."""
+    ids = list(
+        OutgoingMail.objects.filter(pk__in=mail_ids, status=OutgoingMail.Status.FAILED).values_list("pk", flat=True)
+    )
+    OutgoingMail.objects.filter(pk__in=ids).update(status=OutgoingMail.Status.QUEUED, attempts=0, last_error="")
+    for mail_id in ids:
+        transaction.on_commit(lambda mail_id=mail_id: mail_enqueue(mail_id=mail_id), robust=True)
+    return len(ids)
+
+
 def mail_owed_ids():
     """Mails that should have gone by now but have not: never enqueued, or claimed by a dead worker."""
     now = timezone.now()

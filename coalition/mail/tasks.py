@@ -16,11 +16,14 @@ def send_outgoing_mail(self, mail_id):
     try:
         return services.mail_send(mail_id=mail_id)
     except services.TemporaryMailError as exc:
-        if self.request.is_eager or self.request.retries >= self.max_retries:
-            if not self.request.is_eager:
-                services.mail_give_up(mail_id=mail_id, error=str(exc))
-            logger.warning("Mail %s not sent: %s", mail_id, exc)
+        if self.request.retries >= self.max_retries:
+            services.mail_give_up(mail_id=mail_id, error=str(exc))
+            logger.error("Mail %s given up after %s retries: %s", mail_id, self.request.retries, exc)
             return "failed"
+        if self.request.is_eager:
+            # In-process (no broker): do not hold the request retrying; the row stays owed.
+            logger.warning("Mail %s not sent, left queued: %s", mail_id, exc)
+            return "queued"
         base = settings.MAIL_RETRY_BASE_SECONDS
         countdown = base * 2**self.request.retries + random.uniform(0, base)
         raise self.retry(exc=exc, countdown=countdown) from exc
