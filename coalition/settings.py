@@ -89,15 +89,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_CACHE = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "KEY_PREFIX": "coalition",
+    # A dead cache must not stop people signing: reads miss, writes are dropped, both logged.
+    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2, "IGNORE_EXCEPTIONS": True},
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "coalition",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
-    }
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -220,6 +220,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Abuse --------------------------------------------------------------------
 # Counters live in the default cache: Redis in production, shared by every worker.
 RATELIMIT_USE_CACHE = "default"
+# With the cache down, let people sign rather than refuse everyone (the outage shows on /healthz).
+RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the client's address is in a header the proxy sets, e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 # (burst, sustained) per client IP and per email domain; the admin's "under attack" switch uses the tight pair.

@@ -136,3 +136,13 @@ def test_unconfirmed_signatures_are_purged_after_30_days(signature_factory, sign
     assert purge_unconfirmed_signatures.apply().get() == 1
     assert not Signature.objects.filter(pk=old.pk).exists()
     assert Signature.objects.count() == 2
+
+
+def test_signing_works_while_the_redis_cache_is_down(sign, settings, client, mailoutbox):
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": "redis://127.0.0.1:1/0"}}
+    assert sign().status_code == 302
+    assert Signature.objects.count() == 1
+    assert len(mailoutbox) == 1
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["cache"] == "down"
