@@ -1,3 +1,7 @@
+import re
+import unicodedata
+
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +21,17 @@ class Craft(models.TextChoices):
     OTHER = "other", _("Other creator")
 
 
+def name_key(name):
+    """A name reduced for matching: no accents, case, punctuation or order ("Taika Waititi" == "WAITITI, taïka")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(sorted(re.findall(r"\w+", plain)))
+
+
 class SignatureQuerySet(models.QuerySet):
     def counted(self):
-        """Signatures that count towards the totals: confirmed, whether or not the name is shown."""
-        return self.filter(status=Signature.Status.CONFIRMED)
+        """Signatures that count towards the totals: confirmed or verified, whether or not the name is shown."""
+        return self.filter(status__in=Signature.LISTED_STATUSES)
 
     def publicly_listed(self):
         """The single definition of what press and the public may see."""
@@ -31,6 +42,29 @@ class Signature(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
+        VERIFIED = "verified", _("Verified")
+        HELD = "held", _("Held for review")
+        REJECTED = "rejected", _("Rejected")
+        FRAUDULENT = "fraudulent", _("Fraudulent")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class VerificationMethod(models.TextChoices):
+        KNOWN_PERSONALLY = "known_personally", _("Known personally")
+        UNION_CONFIRMED = "union_confirmed", _("Union or guild confirmed")
+        PROFILE_CHECKED = "profile_checked", _("Profile link checked")
+
+    LISTED_STATUSES = (Status.CONFIRMED, Status.VERIFIED)
+    # The only moves a signature can make; signature_transition refuses every other.
+    TRANSITIONS = {
+        Status.PENDING: {Status.CONFIRMED, Status.HELD, Status.REJECTED, Status.FRAUDULENT},
+        Status.CONFIRMED: {Status.VERIFIED, Status.HELD, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
+        Status.HELD: {Status.CONFIRMED, Status.VERIFIED, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
+        Status.VERIFIED: {Status.CONFIRMED, Status.HELD, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
+        # An organiser's mistake can be undone; a withdrawal cannot.
+        Status.REJECTED: {Status.CONFIRMED},
+        Status.FRAUDULENT: {Status.CONFIRMED},
+        Status.WITHDRAWN: set(),
+    }
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="signatures")
     letter_version = models.ForeignKey(
@@ -51,6 +85,17 @@ class Signature(models.Model):
     consent_text = models.TextField(help_text=_("The consent sentence the signer ticked, as shown."))
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    email_domain = models.CharField(max_length=254, editable=False, db_index=True, default="")
+    ip_prefix_hash = models.CharField(
+        max_length=16, blank=True, db_index=True, help_text=_("Keyed hash of the signer's /24 (IPv4) or /48 (IPv6).")
+    )
+    notable = models.BooleanField(default=False, help_text=_("Shown first, in its own section of the list."))
+    verification_method = models.CharField(max_length=20, choices=VerificationMethod.choices, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     mails_sent = models.PositiveSmallIntegerField(
         default=0, help_text=_("Mails queued for this signature, capped against mail-bombing.")
     )
@@ -59,10 +104,15 @@ class Signature(models.Model):
 
     class Meta:
         ordering = ["-confirmed_at", "-id"]
+        permissions = [
+            ("moderate_signature", "Can moderate signatures"),
+            ("export_signature", "Can export signatures with email addresses"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["letter", "email"], name="signature_unique_email_per_letter"),
             models.CheckConstraint(
-                condition=~models.Q(status="confirmed") | models.Q(confirmed_at__isnull=False),
+                condition=~models.Q(status__in=["confirmed", "verified", "held"])
+                | models.Q(confirmed_at__isnull=False),
                 name="signature_confirmed_has_timestamp",
             ),
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="signature_email_lowercase"),
@@ -74,6 +124,69 @@ class Signature(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.email_domain = self.email.rpartition("@")[2]
+        super().save(*args, **kwargs)
+
+
+class NotableName(models.Model):
+    """A famous name whose signatures are held until two organisers approve them."""
+
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Approval(models.Model):
+    """One organiser's approval of a held signature; two different organisers release it."""
+
+    signature = models.ForeignKey("Signature", on_delete=models.CASCADE, related_name="approvals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["signature", "user"], name="approval_once_per_organiser")]
+
+    def __str__(self):
+        return f"approval of signature {self.signature_id} by user {self.user_id}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when and why: every moderation move and every export. Never edited."""
+
+    class Action(models.TextChoices):
+        TRANSITION = "transition", _("State change")
+        APPROVAL = "approval", _("Approval")
+        NOTABLE = "notable", _("Notable flag")
+        EXPORT = "export", _("Export")
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    signature = models.ForeignKey(
+        "Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.from_status}→{self.to_status}"
 
 
 class ConfirmationToken(models.Model):

@@ -3,7 +3,7 @@ from django.db.models import Count
 from .models import Craft, Signature
 
 MAX_QUERY_LENGTH = 100
-PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at")
+PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at", "status", "notable")
 
 
 class FilterError(ValueError):
@@ -29,6 +29,11 @@ def signatory_list(*, letter, craft=None, q=""):
     return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")
 
 
+def signatory_notable(*, letter, limit=100):
+    """Notable signatories, for their own section at the top of the list."""
+    return signatory_list(letter=letter).filter(notable=True)[:limit]
+
+
 def signatory_public_dict(signature):
     """The public face of a signature: what the API and the CSV export show, and nothing else."""
     return {
@@ -39,6 +44,8 @@ def signatory_public_dict(signature):
         "country": signature.country.code or "",
         "profile_url": signature.profile_url,
         "confirmed_at": signature.confirmed_at.isoformat(),
+        "verified": signature.status == Signature.Status.VERIFIED,
+        "notable": signature.notable,
     }
 
 

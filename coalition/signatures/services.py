@@ -17,6 +17,7 @@ from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
 from .models import ConfirmationToken, Signature
+from .moderation import ip_prefix_hash, signature_confirm_by_signer
 
 
 class TokenError(Exception):
@@ -105,6 +106,7 @@ def signature_create(
     profile_url="",
     public=True,
     language="en",
+    ip="",
 ):
     """Sign `letter`, or — for an address that already signed — owe that address a mail saying so.
 
@@ -126,6 +128,7 @@ def signature_create(
         public=public,
         language=language,
         consent_text=consent_text,
+        ip_prefix_hash=ip_prefix_hash(ip),
     )
     signature.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -186,10 +189,9 @@ def signature_confirm(*, token):
     row = token_check(token=token, for_update=True)
     now = timezone.now()
     ConfirmationToken.objects.filter(signature_id=row.signature_id, used_at__isnull=True).update(used_at=now)
-    # Conditional update: of two racing confirmations, one wins.
-    Signature.objects.filter(pk=row.signature_id, status=Signature.Status.PENDING).update(
-        status=Signature.Status.CONFIRMED, confirmed_at=now
-    )
+    # Only a pending signature moves (a conditional update): of two racing confirmations, one wins,
+    # and a signature an organiser already rejected stays rejected.
+    signature_confirm_by_signer(signature_id=row.signature_id)
     row.signature.refresh_from_db()
     return row.signature
 

@@ -20,6 +20,7 @@ from .selectors import (
     craft_breakdown,
     signatory_filters,
     signatory_list,
+    signatory_notable,
     signatory_public_dict,
     signature_counts,
 )
@@ -39,6 +40,7 @@ def _sign(request, letter, version, data):
         public=data["public"],
         language=get_language(),
         consent_text=str(CONSENT_TEXT),
+        ip=request.META.get(settings.RATELIMIT_IP_META_KEY, ""),
     )
 
 
@@ -108,8 +110,10 @@ def signatory_page(request):
         request.GET.get("page")
     )
     counts = signature_counts(letter=letter)
+    show_notable = page.number == 1 and not filters["craft"] and not filters["q"]
     context = {
         "letter": letter,
+        "notable": signatory_notable(letter=letter) if show_notable else [],
         "page": page,
         "filters": filters,
         "error": error,

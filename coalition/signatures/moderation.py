@@ -1,0 +1,194 @@
+"""Moderation: every change of a signature's state, approval and flag goes through here, and is audited."""
+
+import hashlib
+import hmac
+import ipaddress
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Count, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from coalition.mail.models import OutgoingMail
+
+from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, name_key
+
+APPROVALS_NEEDED = 2
+Status = Signature.Status
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def ip_prefix_hash(ip):
+    """A keyed hash of the network an address is in (/24 for IPv4, /48 for IPv6); '' when there is none.
+
+    Enough to see a burst from one network, never enough to recover the address.
+    """
+    try:
+        address = ipaddress.ip_address((ip or "").split(",")[0].strip())
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    return hmac.new(settings.SECRET_KEY.encode(), str(network).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def name_is_notable(name):
+    return NotableName.objects.filter(key=name_key(name)).exists()
+
+
+@transaction.atomic
+def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=None, extra=None):
+    """Move signatures to state `to`, each only along an allowed edge. Returns (moved_ids, refused_ids).
+
+    A fixed number of queries whatever the number of rows: one locking read, one conditional UPDATE per
+    source state, one insert of audit events.
+    """
+    rows = Signature.objects.select_for_update().filter(pk__in=list(signature_ids)).values_list("pk", "status")
+    by_source, refused = defaultdict(list), []
+    for pk, status in rows:
+        allowed = to in Signature.TRANSITIONS[status] and (only_from is None or status in only_from)
+        (by_source[status] if allowed else refused).append(pk)
+    now = timezone.now()
+    fields = {"status": to, "status_changed_at": now, **(extra or {})}
+    moved, events = [], []
+    for source, pks in by_source.items():
+        Signature.objects.filter(pk__in=pks, status=source).update(**fields)
+        moved += pks
+        events += [
+            AuditEvent(
+                action=AuditEvent.Action.TRANSITION,
+                signature_id=pk,
+                actor=actor,
+                from_status=source,
+                to_status=to,
+                reason=reason,
+            )
+            for pk in pks
+        ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return moved, refused
+
+
+def signature_move(*, signature, to, actor=None, reason=""):
+    """One signature, one move; raises IllegalTransition when the move is not allowed."""
+    moved, _ = signature_transition(signature_ids=[signature.pk], to=to, actor=actor, reason=reason)
+    if not moved:
+        raise IllegalTransition(f"{signature.status} → {to} is not allowed")
+    signature.refresh_from_db()
+    return signature
+
+
+def signature_confirm_by_signer(*, signature_id):
+    """The signer's own confirmation: a notable name is held for organisers instead of listed."""
+    signature = Signature.objects.get(pk=signature_id)
+    held = name_is_notable(signature.name)
+    to = Status.HELD if held else Status.CONFIRMED
+    reason = "confirmed by email link" + ("; name on the watchlist" if held else "")
+    signature_transition(
+        signature_ids=[signature_id],
+        to=to,
+        reason=reason,
+        only_from={Status.PENDING},
+        extra={"confirmed_at": timezone.now()},
+    )
+
+
+def signature_verify(*, signature_ids, actor, method):
+    now = timezone.now()
+    return signature_transition(
+        signature_ids=signature_ids,
+        to=Status.VERIFIED,
+        actor=actor,
+        reason=f"verified: {Signature.VerificationMethod(method).label}",
+        extra={"verification_method": method, "verified_by": actor, "verified_at": now},
+    )
+
+
+@transaction.atomic
+def signature_approve(*, signature_ids, actor):
+    """Record `actor`'s approval of held signatures; those approved by two different organisers are listed.
+
+    Returns (approved_ids, released_ids).
+    """
+    held = list(
+        Signature.objects.select_for_update()
+        .filter(pk__in=list(signature_ids), status=Status.HELD)
+        .values_list("pk", flat=True)
+    )
+    Approval.objects.bulk_create([Approval(signature_id=pk, user=actor) for pk in held], ignore_conflicts=True)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(action=AuditEvent.Action.APPROVAL, signature_id=pk, actor=actor, from_status=Status.HELD)
+            for pk in held
+        ],
+        batch_size=1000,
+    )
+    ready = (
+        Approval.objects.filter(signature_id__in=held)
+        .values("signature_id")
+        .annotate(n=Count("user", distinct=True))
+        .filter(n__gte=APPROVALS_NEEDED)
+        .values_list("signature_id", flat=True)
+    )
+    released, _ = signature_transition(
+        signature_ids=list(ready),
+        to=Status.CONFIRMED,
+        actor=actor,
+        reason=f"approved by {APPROVALS_NEEDED} organisers",
+        only_from={Status.HELD},
+    )
+    return held, released
+
+
+@transaction.atomic
+def signature_set_notable(*, signature_ids, notable, actor):
+    ids = list(
+        Signature.objects.filter(pk__in=list(signature_ids)).exclude(notable=notable).values_list("pk", flat=True)
+    )
+    Signature.objects.filter(pk__in=ids).update(notable=notable)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditEvent.Action.NOTABLE,
+                signature_id=pk,
+                actor=actor,
+                reason="marked notable" if notable else "notable mark removed",
+            )
+            for pk in ids
+        ],
+        batch_size=1000,
+    )
+    return ids
+
+
+def export_recorded(*, actor, count, description):
+    AuditEvent.objects.create(action=AuditEvent.Action.EXPORT, actor=actor, reason=f"{count} rows: {description}")
+
+
+@transaction.atomic
+def signature_purge_withdrawn():
+    """Erase the personal data of signatures withdrawn longer ago than the retention period; keep the rows,
+    so the number of withdrawals stays known."""
+    cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
+    ids = list(
+        Signature.objects.filter(status=Status.WITHDRAWN, status_changed_at__lt=cutoff)
+        .exclude(email_domain="withdrawn.invalid")
+        .values_list("pk", flat=True)
+    )
+    OutgoingMail.objects.filter(signature_id__in=ids).delete()
+    ConfirmationToken.objects.filter(signature_id__in=ids).delete()
+    Signature.objects.filter(pk__in=ids).update(
+        name="",
+        email=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value("@withdrawn.invalid")),
+        email_domain="withdrawn.invalid",
+        affiliation="",
+        country="",
+        profile_url="",
+        ip_prefix_hash="",
+    )
+    return len(ids)
