@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.signatures.tasks.purge_unconfirmed_signatures",
         "schedule": timedelta(hours=1),
     },
+    "purge-withdrawn-signatures": {
+        "task": "coalition.signatures.tasks.purge_withdrawn_signatures",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Mail -----------------------------------------------------------------

@@ -1,14 +1,334 @@
-from django.contrib import admin
+import csv
+from datetime import UTC, datetime, timedelta
 
-from .models import Signature
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import moderation
+from .models import AuditEvent, Craft, NotableName, Signature
+
+Status = Signature.Status
+SPIKE_FACTOR = 3
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Opens on the queue that needs work: held signatures."""
+
+    title = _("status")
+    parameter_name = "status"
+    default = Status.HELD
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All")), *Status.choices]
+
+    def choices(self, changelist):
+        value = self.value() or self.default
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+class RecentValueFilter(admin.SimpleListFilter):
+    """The ten commonest values of a field among the last day's signatures: where a burst shows."""
+
+    field = None
+
+    def lookups(self, request, model_admin):
+        since = timezone.now() - timedelta(hours=24)
+        rows = (
+            Signature.objects.filter(created_at__gte=since)
+            .exclude(**{self.field: ""})
+            .values(self.field)
+            .annotate(n=Count("id"))
+            .order_by("-n")[:10]
+        )
+        return [(row[self.field], f"{row[self.field]} ({row['n']})") for row in rows]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class EmailDomainFilter(RecentValueFilter):
+    title = _("email domain (top, last 24 h)")
+    parameter_name = "email_domain"
+    field = "email_domain"
+
+
+class IPPrefixFilter(RecentValueFilter):
+    title = _("network (keyed hash of /24 or /48, top, last 24 h)")
+    parameter_name = "ip_prefix_hash"
+    field = "ip_prefix_hash"
+
+
+class HourFilter(admin.SimpleListFilter):
+    title = _("signed in the hour")
+    parameter_name = "hour"
+
+    def lookups(self, request, model_admin):
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        return [
+            ((now - timedelta(hours=h)).strftime("%Y-%m-%dT%H"), (now - timedelta(hours=h)).strftime("%d %b %H:00"))
+            for h in range(24)
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            start = datetime.strptime(self.value(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(created_at__gte=start, created_at__lt=start + timedelta(hours=1))
+
+
+class AuditEventInline(admin.TabularInline):
+    model = AuditEvent
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _report(modeladmin, request, verb, moved, refused):
+    modeladmin.message_user(
+        request,
+        _("%(moved)d signatures %(verb)s; %(refused)d could not be (not allowed from their state).")
+        % {"moved": len(moved), "verb": verb, "refused": len(refused)},
+        messages.SUCCESS if moved else messages.WARNING,
+    )
+
+
+# Only the signer's own email confirmation moves a pending signature onto or towards the list.
+_ORGANISER_SOURCES = set(Status) - {Status.PENDING}
+
+
+def _transition_action(to, verb, description):
+    def action(modeladmin, request, queryset):
+        moved, refused = moderation.signature_transition(
+            signature_ids=queryset.values_list("pk", flat=True),
+            to=to,
+            actor=request.user,
+            reason=str(description),
+            only_from=_ORGANISER_SOURCES if to in (Status.CONFIRMED, Status.HELD) else None,
+        )
+        _report(modeladmin, request, verb, moved, refused)
+
+    action.__name__ = f"move_to_{to}"
+    return admin.action(description=description, permissions=["moderate"])(action)
+
+
+def _verify_action(method):
+    def action(modeladmin, request, queryset):
+        moved, refused = moderation.signature_verify(
+            signature_ids=queryset.values_list("pk", flat=True), actor=request.user, method=method
+        )
+        _report(modeladmin, request, _("verified"), moved, refused)
+
+    action.__name__ = f"verify_{method}"
+    label = Signature.VerificationMethod(method).label
+    return admin.action(description=_("Verify — %(method)s") % {"method": label}, permissions=["moderate"])(action)
 
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ("name", "craft", "affiliation", "country", "status", "public", "created_at", "confirmed_at")
-    list_filter = ("status", "craft", "public", "letter")
+    list_display = (
+        "name",
+        "craft",
+        "status",
+        "notable",
+        "public",
+        "affiliation",
+        "country",
+        "email_domain",
+        "created_at",
+        "confirmed_at",
+    )
+    list_filter = (StatusFilter, "craft", "notable", "public", HourFilter, EmailDomainFilter, IPPrefixFilter, "letter")
     search_fields = ("name", "email", "affiliation")
-    date_hierarchy = "created_at"
     list_select_related = ("letter",)
-    readonly_fields = ("letter", "letter_version", "consent_text", "created_at", "confirmed_at", "mails_sent", "status")
+    list_per_page = 100
+    list_max_show_all = 5000
     show_full_result_count = False
+    fields = (
+        "name",
+        "email",
+        "craft",
+        "affiliation",
+        "country",
+        "profile_url",
+        "public",
+        "status",
+        "notable",
+        "verification_method",
+        "verified_by",
+        "verified_at",
+        "letter",
+        "letter_version",
+        "consent_text",
+        "email_domain",
+        "ip_prefix_hash",
+        "created_at",
+        "confirmed_at",
+        "status_changed_at",
+        "mails_sent",
+    )
+    # States and flags change only through the actions, so that every change is checked and audited.
+    readonly_fields = fields[7:]
+    inlines = [AuditEventInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = [
+        "approve",
+        _verify_action(Signature.VerificationMethod.KNOWN_PERSONALLY),
+        _verify_action(Signature.VerificationMethod.UNION_CONFIRMED),
+        _verify_action(Signature.VerificationMethod.PROFILE_CHECKED),
+        _transition_action(Status.REJECTED, _("rejected"), _("Reject")),
+        _transition_action(Status.FRAUDULENT, _("marked fraudulent"), _("Mark fraudulent (silent)")),
+        _transition_action(Status.HELD, _("held"), _("Hold for review")),
+        _transition_action(Status.WITHDRAWN, _("withdrawn"), _("Withdraw (at the signer's request)")),
+        _transition_action(Status.CONFIRMED, _("restored to confirmed"), _("Restore to confirmed (undo)")),
+        "mark_notable",
+        "unmark_notable",
+        "export_csv",
+    ]
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("signatures.moderate_signature")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("signatures.export_signature")
+
+    def has_add_permission(self, request):
+        return False  # signatures come from signers
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # reject or mark fraudulent instead: the audit log keeps why
+
+    @admin.action(description=_("Approve held signatures (two organisers release one)"), permissions=["moderate"])
+    def approve(self, request, queryset):
+        approved, released = moderation.signature_approve(
+            signature_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
+        self.message_user(
+            request,
+            _("%(approved)d held signatures approved by you; %(released)d now listed (approved by two organisers).")
+            % {"approved": len(approved), "released": len(released)},
+        )
+
+    @admin.action(description=_("Mark notable"), permissions=["moderate"])
+    def mark_notable(self, request, queryset):
+        changed = moderation.signature_set_notable(
+            signature_ids=queryset.values_list("pk", flat=True), notable=True, actor=request.user
+        )
+        self.message_user(request, _("%(n)d signatures marked notable.") % {"n": len(changed)})
+
+    @admin.action(description=_("Remove the notable mark"), permissions=["moderate"])
+    def unmark_notable(self, request, queryset):
+        changed = moderation.signature_set_notable(
+            signature_ids=queryset.values_list("pk", flat=True), notable=False, actor=request.user
+        )
+        self.message_user(request, _("%(n)d signatures no longer notable.") % {"n": len(changed)})
+
+    @admin.action(description=_("Export with email addresses (CSV, recorded)"), permissions=["export"])
+    def export_csv(self, request, queryset):
+        header = ["id", "name", "email", "craft", "affiliation", "country", "profile_url", "public", "status"]
+        header += ["notable", "created_at", "confirmed_at"]
+        rows = queryset.values_list(*header).order_by("pk")
+        moderation.export_recorded(actor=request.user, count=rows.count(), description="admin export with emails")
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield writer.writerow(header)
+            for row in rows.iterator(chunk_size=2000):
+                yield writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="signatures-with-emails.csv"'
+        return response
+
+    def get_urls(self):
+        return [
+            path("activity/", self.admin_site.admin_view(self.activity_view), name="signatures_signature_activity"),
+            *super().get_urls(),
+        ]
+
+    def activity_view(self, request):
+        """The last 24 hours by hour, craft, domain and network, with hours far above the usual rate flagged."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        since = now - timedelta(hours=24)
+        recent = Signature.objects.filter(created_at__gte=since)
+        week = Signature.objects.filter(created_at__gte=now - timedelta(days=7), created_at__lt=since).count()
+        usual = max(week / (6 * 24), 1)  # signatures an hour over the six days before
+        hours = recent.annotate(hour=TruncHour("created_at")).values("hour").annotate(n=Count("id")).order_by("-hour")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Signing activity, last 24 hours"),
+            "opts": self.model._meta,
+            "usual": round(usual, 1),
+            "hours": [
+                {**h, "spike": h["n"] > SPIKE_FACTOR * usual, "param": h["hour"].strftime("%Y-%m-%dT%H")} for h in hours
+            ],
+            "crafts": [
+                {**row, "label": Craft(row["craft"]).label}
+                for row in recent.values("craft").annotate(n=Count("id")).order_by("-n")
+            ],
+            "domains": recent.values("email_domain").annotate(n=Count("id")).order_by("-n")[:15],
+            "networks": recent.exclude(ip_prefix_hash="")
+            .values("ip_prefix_hash")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:15],
+            "total": recent.count(),
+        }
+        return TemplateResponse(request, "admin/signatures/activity.html", context)
+
+
+@admin.register(NotableName)
+class NotableNameAdmin(admin.ModelAdmin):
+    list_display = ("name", "note", "created_at")
+    search_fields = ("name", "note")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "signature", "from_status", "to_status", "actor", "reason")
+    list_filter = ("action", "to_status")
+    search_fields = ("reason", "signature__name")
+    list_select_related = ("signature", "actor")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

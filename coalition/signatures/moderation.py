@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Count, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Count, F, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from coalition.mail.models import OutgoingMail
@@ -55,6 +55,8 @@ def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=
         (by_source[status] if allowed else refused).append(pk)
     now = timezone.now()
     fields = {"status": to, "status_changed_at": now, **(extra or {})}
+    if to in (Status.CONFIRMED, Status.VERIFIED, Status.HELD):
+        fields.setdefault("confirmed_at", Coalesce(F("confirmed_at"), Value(now)))
     moved, events = [], []
     for source, pks in by_source.items():
         Signature.objects.filter(pk__in=pks, status=source).update(**fields)

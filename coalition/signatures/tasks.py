@@ -6,3 +6,10 @@ from . import services
 @shared_task
 def purge_unconfirmed_signatures():
     return services.signature_purge_unconfirmed()
+
+
+@shared_task
+def purge_withdrawn_signatures():
+    from .moderation import signature_purge_withdrawn
+
+    return signature_purge_withdrawn()
