@@ -24,7 +24,7 @@ worker: install
 	$(VENV)/bin/celery -A coalition worker -Q mail,default --beat --loglevel=INFO
 
 organiser: install
-	$(PY) manage.py createsuperuser
+	@read -p "Organiser email: " email; $(PY) manage.py createorganiser "$$email"
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
