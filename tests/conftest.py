@@ -124,14 +124,23 @@ class _Sink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink():
+@contextmanager
+def running_sink():
+    """A real SMTP server (aiosmtpd) on a free local port, collecting what it accepts."""
     sink = _Sink()
     sink.port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
-    yield sink
-    controller.stop()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    with running_sink() as sink:
+        yield sink
 
 
 @pytest.fixture

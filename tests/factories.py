@@ -8,15 +8,7 @@ from coalition.signatures.models import Craft, Signature
 
 def coalition_letter():
     """The letter the data migration loads; recreated after transactional tests flush the tables."""
-    letter, _ = Letter.objects.get_or_create(slug=letter_v1.SLUG, defaults={"name": letter_v1.NAME})
-    for language, text in letter_v1.TEXTS.items():
-        LetterVersion.objects.get_or_create(
-            letter=letter,
-            number=1,
-            language=language,
-            defaults={"title": text["title"], "body": text["body"], "published_at": timezone.now()},
-        )
-    return letter
+    return letter_v1.load(Letter, LetterVersion, timezone.now())
 
 
 class SignatureFactory(factory.django.DjangoModelFactory):

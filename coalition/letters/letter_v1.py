@@ -49,3 +49,16 @@ Nous demandons à toute entreprise qui conçoit, vend ou utilise l'IA de s'engag
 Si votre métier ou votre gagne-pain peut être copié ou remplacé par une machine, cela vous concerne. Nous signons cette lettre à titre individuel, depuis tous les horizons de la création, et nous invitons toutes celles et tous ceux qui créent à la signer avec nous.""",
     },
 }
+
+
+def load(Letter, LetterVersion, published_at):
+    """Create the letter and its first version, given the model classes (the migration's historical ones)."""
+    letter, _ = Letter.objects.get_or_create(slug=SLUG, defaults={"name": NAME})
+    for language, text in TEXTS.items():
+        LetterVersion.objects.get_or_create(
+            letter=letter,
+            number=1,
+            language=language,
+            defaults={"title": text["title"], "body": text["body"], "published_at": published_at},
+        )
+    return letter

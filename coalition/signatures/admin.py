@@ -1,4 +1,3 @@
-import csv
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin, messages
@@ -6,11 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
 from django.db.models.functions import TruncHour
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from coalition.core.csv_export import csv_response
 
 from . import moderation
 from .models import AuditEvent, Craft, NotableName, Signature
@@ -256,21 +256,7 @@ class SignatureAdmin(admin.ModelAdmin):
         header += ["notable", "created_at", "confirmed_at"]
         rows = queryset.values_list(*header).order_by("pk")
         moderation.export_recorded(actor=request.user, count=rows.count(), description="admin export with emails")
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def lines():
-            yield writer.writerow(header)
-            for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="signatures-with-emails.csv"'
-        return response
+        return csv_response(header=header, rows=rows.iterator(chunk_size=2000), filename="signatures-with-emails.csv")
 
     def get_urls(self):
         return [

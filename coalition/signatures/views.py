@@ -1,14 +1,13 @@
-import csv
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
 from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
@@ -123,20 +122,6 @@ def signatory_page(request):
     return render(request, "signatures/list.html", context, status=400 if error else 200)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value):
-    # Spreadsheets run cells starting with these as formulas: a name must never become code.
-    value = str(value)
-    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
-
-
 @require_safe
 def signatory_csv(request):
     letter = letter_current()
@@ -144,16 +129,9 @@ def signatory_csv(request):
         filters = signatory_filters(request.GET)
     except FilterError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    rows = signatory_list(letter=letter, **filters).iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
     header = ["name", "craft", "craft_label", "affiliation", "country", "profile_url", "confirmed_at"]
-
-    def lines():
-        yield writer.writerow(header)
-        for signature in rows:
-            public = signatory_public_dict(signature)
-            yield writer.writerow([_csv_cell(public[key]) for key in header])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="signatories.csv"'
-    return response
+    rows = (
+        [public[key] for key in header]
+        for public in map(signatory_public_dict, signatory_list(letter=letter, **filters).iterator(chunk_size=2000))
+    )
+    return csv_response(header=header, rows=rows, filename="signatories.csv")

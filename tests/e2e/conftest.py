@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from coalition.celery import app as celery_app
-from tests.conftest import _Sink, free_port, service_missing
+from tests.conftest import running_sink, service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,14 +36,8 @@ def wait_for(predicate, timeout=30, what="condition"):
 
 @pytest.fixture(scope="module")
 def worker_sink():
-    from aiosmtpd.controller import Controller
-
-    sink = _Sink()
-    sink.port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
+    with running_sink() as sink:
+        yield sink
 
 
 class Worker:
