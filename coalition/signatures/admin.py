@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from coalition.core.csv_export import csv_response
 
 from . import moderation
-from .models import AuditEvent, Craft, NotableName, Signature
+from .models import AuditEvent, Craft, NotableName, Signature, name_key
 
 Status = Signature.Status
 SPIKE_FACTOR = 3
@@ -40,7 +41,9 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value() or self.default
-        return queryset if value == "all" else queryset.filter(status=value)
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value) if value in Status.values else queryset.none()
 
 
 class RecentValueFilter(admin.SimpleListFilter):
@@ -91,9 +94,13 @@ class HourFilter(admin.SimpleListFilter):
             return queryset
         try:
             start = datetime.strptime(self.value(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
-        except ValueError:
+        except (ValueError, OverflowError):
             return queryset.none()
-        return queryset.filter(created_at__gte=start, created_at__lt=start + timedelta(hours=1))
+        try:
+            end = start + timedelta(hours=1)
+        except OverflowError:
+            return queryset.none()
+        return queryset.filter(created_at__gte=start, created_at__lt=end)
 
 
 class AuditEventInline(admin.TabularInline):
@@ -120,10 +127,6 @@ def _report(modeladmin, request, verb, moved, refused):
     )
 
 
-# Only the signer's own email confirmation moves a pending signature onto or towards the list.
-_ORGANISER_SOURCES = set(Status) - {Status.PENDING}
-
-
 def _transition_action(to, verb, description):
     def action(modeladmin, request, queryset):
         moved, refused = moderation.signature_transition(
@@ -131,7 +134,6 @@ def _transition_action(to, verb, description):
             to=to,
             actor=request.user,
             reason=str(description),
-            only_from=_ORGANISER_SOURCES if to in (Status.CONFIRMED, Status.HELD) else None,
         )
         _report(modeladmin, request, verb, moved, refused)
 
@@ -194,8 +196,9 @@ class SignatureAdmin(admin.ModelAdmin):
         "status_changed_at",
         "mails_sent",
     )
-    # States and flags change only through the actions, so that every change is checked and audited.
-    readonly_fields = fields[7:]
+    # Nothing is edited here: states and flags change only through the actions, which check and audit every
+    # change; what a signer wrote is theirs to change (and a name change must pass the watchlist again).
+    readonly_fields = fields
     inlines = [AuditEventInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = [
@@ -207,7 +210,8 @@ class SignatureAdmin(admin.ModelAdmin):
         _transition_action(Status.FRAUDULENT, _("marked fraudulent"), _("Mark fraudulent (silent)")),
         _transition_action(Status.HELD, _("held"), _("Hold for review")),
         _transition_action(Status.WITHDRAWN, _("withdrawn"), _("Withdraw (at the signer's request)")),
-        _transition_action(Status.CONFIRMED, _("restored to confirmed"), _("Restore to confirmed (undo)")),
+        "restore",
+        _transition_action(Status.CONFIRMED, _("unverified"), _("Remove the verification")),
         "mark_notable",
         "unmark_notable",
         "export_csv",
@@ -235,6 +239,13 @@ class SignatureAdmin(admin.ModelAdmin):
             _("%(approved)d held signatures approved by you; %(released)d now listed (approved by two organisers).")
             % {"approved": len(approved), "released": len(released)},
         )
+
+    @admin.action(description=_("Undo a rejection or fraud mark (back to the state before)"), permissions=["moderate"])
+    def restore(self, request, queryset):
+        moved, refused = moderation.signature_restore(
+            signature_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
+        _report(self, request, _("restored"), moved, refused)
 
     @admin.action(description=_("Mark notable"), permissions=["moderate"])
     def mark_notable(self, request, queryset):
@@ -296,10 +307,40 @@ class SignatureAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/signatures/activity.html", context)
 
 
+class NotableNameForm(forms.ModelForm):
+    class Meta:
+        model = NotableName
+        fields = ("name", "note")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        key = name_key(name)
+        if not key:
+            raise forms.ValidationError(_("Enter a name with letters in it."))
+        if NotableName.objects.filter(key=key).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This name is already on the watchlist (as another spelling)."))
+        return name
+
+
 @admin.register(NotableName)
 class NotableNameAdmin(admin.ModelAdmin):
+    form = NotableNameForm
     list_display = ("name", "note", "created_at")
     search_fields = ("name", "note")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moderation.watchlist_recorded(actor=request.user, name=obj.name, change="changed" if change else "added")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        moderation.watchlist_recorded(actor=request.user, name=obj.name, change="removed")
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("name", flat=True))
+        super().delete_queryset(request, queryset)
+        for name in names:
+            moderation.watchlist_recorded(actor=request.user, name=name, change="removed")
 
 
 @admin.register(AuditEvent)

@@ -1,6 +1,8 @@
 import re
 import unicodedata
+from itertools import product
 
+from anyascii import anyascii
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -21,11 +23,20 @@ class Craft(models.TextChoices):
     OTHER = "other", _("Other creator")
 
 
+# Words that say nothing about who someone is: titles, suffixes, initials are dropped before matching.
+_IGNORED_WORDS = {"dr", "mr", "mrs", "ms", "mx", "sir", "dame", "lord", "lady", "prof", "jr", "sr", "ii", "iii"}
+
+
+def name_tokens(name):
+    """The words of a name as matching sees them: transliterated to ASCII (so look-alike letters from other
+    scripts, accents and joiners do not hide a name), lower-case, without titles and initials."""
+    plain = anyascii(unicodedata.normalize("NFKC", name).replace("\u200c", "").replace("\u200d", "")).casefold()
+    return {word for word in re.findall(r"[a-z0-9]+", plain) if len(word) > 1 and word not in _IGNORED_WORDS}
+
+
 def name_key(name):
-    """A name reduced for matching: no accents, case, punctuation or order ("Taika Waititi" == "WAITITI, taïka")."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(sorted(re.findall(r"\w+", plain)))
+    """One spelling per name, for the watchlist's uniqueness ("Taika Waititi" == "WAITITI, taïka")."""
+    return " ".join(sorted(name_tokens(name)))
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -58,12 +69,20 @@ class Signature(models.Model):
     TRANSITIONS = {
         Status.PENDING: {Status.CONFIRMED, Status.HELD, Status.REJECTED, Status.FRAUDULENT},
         Status.CONFIRMED: {Status.VERIFIED, Status.HELD, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
-        Status.HELD: {Status.CONFIRMED, Status.VERIFIED, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
+        Status.HELD: {Status.CONFIRMED, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
         Status.VERIFIED: {Status.CONFIRMED, Status.HELD, Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN},
-        # An organiser's mistake can be undone; a withdrawal cannot.
-        Status.REJECTED: {Status.CONFIRMED},
-        Status.FRAUDULENT: {Status.CONFIRMED},
+        # An organiser's mistake can be undone, back to where the signature was; a withdrawal cannot.
+        Status.REJECTED: {Status.PENDING, Status.CONFIRMED, Status.VERIFIED, Status.HELD},
+        Status.FRAUDULENT: {Status.PENDING, Status.CONFIRMED, Status.VERIFIED, Status.HELD},
         Status.WITHDRAWN: set(),
+    }
+    # Edges only one road may take: the signer's own email confirmation, the second organiser's approval,
+    # or the undo of a rejection (back to the state recorded before it).
+    GUARDED = {
+        (Status.PENDING, Status.CONFIRMED): "signer",
+        (Status.PENDING, Status.HELD): "signer",
+        (Status.HELD, Status.CONFIRMED): "approval",
+        **dict.fromkeys(product((Status.REJECTED, Status.FRAUDULENT), Status), "undo"),
     }
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="signatures")
@@ -83,7 +102,7 @@ class Signature(models.Model):
     language = models.CharField(max_length=8, default="en")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     consent_text = models.TextField(help_text=_("The consent sentence the signer ticked, as shown."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     email_domain = models.CharField(max_length=254, editable=False, db_index=True, default="")
     ip_prefix_hash = models.CharField(
@@ -153,7 +172,8 @@ class Approval(models.Model):
     """One organiser's approval of a held signature; two different organisers release it."""
 
     signature = models.ForeignKey("Signature", on_delete=models.CASCADE, related_name="approvals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # PROTECT: deactivate organisers rather than delete them, so that who approved stays known.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -170,13 +190,14 @@ class AuditEvent(models.Model):
         TRANSITION = "transition", _("State change")
         APPROVAL = "approval", _("Approval")
         NOTABLE = "notable", _("Notable flag")
+        WATCHLIST = "watchlist", _("Watchlist change")
         EXPORT = "export", _("Export")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     signature = models.ForeignKey(
         "Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.TextField(blank=True)

@@ -6,14 +6,15 @@ import ipaddress
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Count, F, Value
+from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from coalition.mail.models import OutgoingMail
 
-from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, name_key
+from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, name_tokens
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -37,29 +38,57 @@ def ip_prefix_hash(ip):
     return hmac.new(settings.SECRET_KEY.encode(), str(network).encode(), hashlib.sha256).hexdigest()[:16]
 
 
+WATCHLIST_CACHE_KEY = "signatures:watchlist"
+
+
+def watchlist_tokens():
+    tokens = cache.get(WATCHLIST_CACHE_KEY)
+    if tokens is None:
+        tokens = [frozenset(name_tokens(name)) for name in NotableName.objects.values_list("name", flat=True)]
+        cache.set(WATCHLIST_CACHE_KEY, tokens, 300)
+    return tokens
+
+
+def watchlist_changed():
+    cache.delete(WATCHLIST_CACHE_KEY)
+
+
 def name_is_notable(name):
-    return NotableName.objects.filter(key=name_key(name)).exists()
+    """True when every word of a watchlisted name is in `name`: middle names, initials, titles, order, case,
+    accents and look-alike letters from other scripts do not hide it. A false alarm only means a review."""
+    words = name_tokens(name)
+    return any(listed and listed <= words for listed in watchlist_tokens())
 
 
 @transaction.atomic
-def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=None, extra=None):
+def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=None, via=None, extra=None):
     """Move signatures to state `to`, each only along an allowed edge. Returns (moved_ids, refused_ids).
 
-    A fixed number of queries whatever the number of rows: one locking read, one conditional UPDATE per
-    source state, one insert of audit events.
+    An edge in Signature.GUARDED is taken only on its own road (`via`): the signer's confirmation, the
+    second organiser's approval, the undo of a rejection. A fixed number of queries whatever the number of
+    rows: one locking read, a conditional UPDATE per source state, and the audit events in batches.
     """
     rows = Signature.objects.select_for_update().filter(pk__in=list(signature_ids)).values_list("pk", "status")
     by_source, refused = defaultdict(list), []
     for pk, status in rows:
-        allowed = to in Signature.TRANSITIONS[status] and (only_from is None or status in only_from)
+        allowed = (
+            to in Signature.TRANSITIONS[status]
+            and Signature.GUARDED.get((status, to)) == via
+            and (only_from is None or status in only_from)
+        )
         (by_source[status] if allowed else refused).append(pk)
     now = timezone.now()
-    fields = {"status": to, "status_changed_at": now, **(extra or {})}
-    if to in (Status.CONFIRMED, Status.VERIFIED, Status.HELD):
-        fields.setdefault("confirmed_at", Coalesce(F("confirmed_at"), Value(now)))
     moved, events = [], []
     for source, pks in by_source.items():
+        fields = {"status": to, "status_changed_at": now, **(extra or {})}
+        if to in (Status.CONFIRMED, Status.VERIFIED, Status.HELD):
+            fields.setdefault("confirmed_at", Coalesce(F("confirmed_at"), Value(now)))
+        if source == Status.VERIFIED and to != Status.VERIFIED:
+            fields.update(verification_method="", verified_by=None, verified_at=None)
         Signature.objects.filter(pk__in=pks, status=source).update(**fields)
+        if source == Status.HELD:
+            # Approvals count only for the hold they were given in.
+            Approval.objects.filter(signature_id__in=pks).delete()
         moved += pks
         events += [
             AuditEvent(
@@ -85,6 +114,32 @@ def signature_move(*, signature, to, actor=None, reason=""):
     return signature
 
 
+@transaction.atomic
+def signature_restore(*, signature_ids, actor):
+    """Undo a rejection or a fraud mark: back to the state each signature was in before it. Returns
+    (moved_ids, refused_ids)."""
+    undoable = (Status.REJECTED, Status.FRAUDULENT)
+    previous = AuditEvent.objects.filter(
+        signature=OuterRef("pk"), action=AuditEvent.Action.TRANSITION, to_status=OuterRef("status")
+    ).order_by("-created_at", "-id")
+    rows = (
+        Signature.objects.filter(pk__in=list(signature_ids))
+        .annotate(previous=Subquery(previous.values("from_status")[:1]))
+        .values_list("pk", "status", "previous")
+    )
+    by_target, refused = defaultdict(list), []
+    for pk, status, before in rows:
+        (by_target[before] if status in undoable and before else refused).append(pk)
+    moved = []
+    for target, pks in by_target.items():
+        done, not_done = signature_transition(
+            signature_ids=pks, to=target, actor=actor, reason="undo", via="undo", only_from=undoable
+        )
+        moved += done
+        refused += not_done
+    return moved, refused
+
+
 def signature_confirm_by_signer(*, signature_id):
     """The signer's own confirmation: a notable name is held for organisers instead of listed."""
     signature = Signature.objects.get(pk=signature_id)
@@ -96,6 +151,7 @@ def signature_confirm_by_signer(*, signature_id):
         to=to,
         reason=reason,
         only_from={Status.PENDING},
+        via="signer",
         extra={"confirmed_at": timezone.now()},
     )
 
@@ -122,11 +178,13 @@ def signature_approve(*, signature_ids, actor):
         .filter(pk__in=list(signature_ids), status=Status.HELD)
         .values_list("pk", flat=True)
     )
-    Approval.objects.bulk_create([Approval(signature_id=pk, user=actor) for pk in held], ignore_conflicts=True)
+    already = set(Approval.objects.filter(signature_id__in=held, user=actor).values_list("signature_id", flat=True))
+    new = [pk for pk in held if pk not in already]
+    Approval.objects.bulk_create([Approval(signature_id=pk, user=actor) for pk in new], batch_size=1000)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(action=AuditEvent.Action.APPROVAL, signature_id=pk, actor=actor, from_status=Status.HELD)
-            for pk in held
+            for pk in new
         ],
         batch_size=1000,
     )
@@ -143,6 +201,7 @@ def signature_approve(*, signature_ids, actor):
         actor=actor,
         reason=f"approved by {APPROVALS_NEEDED} organisers",
         only_from={Status.HELD},
+        via="approval",
     )
     return held, released
 
@@ -166,6 +225,11 @@ def signature_set_notable(*, signature_ids, notable, actor):
         batch_size=1000,
     )
     return ids
+
+
+def watchlist_recorded(*, actor, name, change):
+    AuditEvent.objects.create(action=AuditEvent.Action.WATCHLIST, actor=actor, reason=f"{change}: {name}")
+    watchlist_changed()
 
 
 def export_recorded(*, actor, count, description):

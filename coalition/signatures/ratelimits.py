@@ -3,6 +3,8 @@ from django_ratelimit.core import is_ratelimited
 
 from coalition.core.models import Switches
 
+from .services import COMMON_DOMAINS
+
 
 def _rates():
     return settings.SIGN_RATES_UNDER_ATTACK if Switches.current().under_attack else settings.SIGN_RATES
@@ -23,4 +25,10 @@ def sign_ip_limited(request):
 
 def sign_domain_limited(request, *, email):
     domain = email.rsplit("@", 1)[-1]
+    if domain in COMMON_DOMAINS:
+        # Millions share these: a flood from one of them is the IP limit's to catch, not a reason to turn
+        # every real Gmail signer away.
+        return False
+    # Catch-all domains hand out subdomains: they share one limit (an approximation of the registrable domain).
+    domain = ".".join(domain.split(".")[-2:])
     return _hit(request, kind="domain", key=lambda group, request: domain, rates=_rates()["domain"])

@@ -146,3 +146,17 @@ def test_signing_works_while_the_redis_cache_is_down(sign, settings, client, mai
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.json()["cache"] == "down"
+
+
+def test_big_shared_providers_are_not_limited_per_domain(letter, settings, django_capture_on_commit_callbacks):
+    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
+    statuses = [
+        Client(REMOTE_ADDR=f"10.2.0.{n}").post("/", sign_form_data(email=f"p{n}@gmail.com")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 302]
+    subdomains = [
+        Client(REMOTE_ADDR=f"10.3.0.{n}").post("/", sign_form_data(email=f"p@x{n}.catchall.example")).status_code
+        for n in range(2)
+    ]
+    assert subdomains == [302, 429], "subdomains of one catch-all share its limit"
