@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-unconfirmed-signatures": {
         "task": "coalition.signatures.tasks.purge_unconfirmed_signatures",
         "schedule": timedelta(hours=1),
+    },
+    "reconcile-signature-counts": {
+        "task": "coalition.signatures.tasks.reconcile_signature_counts",
+        "schedule": timedelta(minutes=15),
     },
     "purge-withdrawn-signatures": {
         "task": "coalition.signatures.tasks.purge_withdrawn_signatures",

@@ -4,6 +4,7 @@ from django.utils import timezone
 from coalition.letters import letter_v1
 from coalition.letters.models import Letter, LetterVersion
 from coalition.signatures.models import Craft, Signature
+from coalition.signatures.moderation import counts_apply
 
 
 def coalition_letter():
@@ -26,3 +27,11 @@ class SignatureFactory(factory.django.DjangoModelFactory):
 
     class Params:
         pending = factory.Trait(status=Signature.Status.PENDING, confirmed_at=None)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        signature = super()._create(model_class, *args, **kwargs)
+        # Created straight into a counted state, as a bulk import would: the counters follow.
+        if signature.status in Signature.LISTED_STATUSES:
+            counts_apply({(signature.letter_id, signature.craft): 1})
+        return signature

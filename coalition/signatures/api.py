@@ -1,11 +1,19 @@
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from coalition.letters.selectors import letter_current
 
-from .selectors import FilterError, signatory_filters, signatory_list, signatory_public_dict, signature_counts
+from .selectors import (
+    COUNTS_CACHE_SECONDS,
+    FilterError,
+    signatory_filters,
+    signatory_list,
+    signatory_public_dict,
+    signature_counts,
+)
 
 
 def _error(message, status):
@@ -48,4 +56,7 @@ def signatories(request):
 
 @require_safe
 def stats(request):
-    return JsonResponse(signature_counts(letter=letter_current()))
+    response = JsonResponse(signature_counts(letter=letter_current()))
+    # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
+    patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
+    return response  # ConditionalGetMiddleware adds the ETag and answers 304

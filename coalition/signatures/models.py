@@ -149,6 +149,21 @@ class Signature(models.Model):
         super().save(*args, **kwargs)
 
 
+class SignatureCount(models.Model):
+    """Counted signatures per letter and craft, kept in step by every state change, so that no page ever counts
+    the signatures table. `reconcile_signature_counts` recounts and repairs any drift."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    craft = models.CharField(max_length=20, choices=Craft.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["letter", "craft"], name="signaturecount_letter_craft")]
+
+    def __str__(self):
+        return f"{self.craft}: {self.n}"
+
+
 class NotableName(models.Model):
     """A famous name whose signatures are held until two organisers approve them."""
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from coalition.mail.models import OutgoingMail
 
-from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, name_tokens
+from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, SignatureCount, name_tokens
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -68,15 +68,22 @@ def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=
     second organiser's approval, the undo of a rejection. A fixed number of queries whatever the number of
     rows: one locking read, a conditional UPDATE per source state, and the audit events in batches.
     """
-    rows = Signature.objects.select_for_update().filter(pk__in=list(signature_ids)).values_list("pk", "status")
-    by_source, refused = defaultdict(list), []
-    for pk, status in rows:
+    rows = (
+        Signature.objects.select_for_update()
+        .filter(pk__in=list(signature_ids))
+        .values_list("pk", "status", "letter_id", "craft")
+    )
+    by_source, refused, deltas = defaultdict(list), [], defaultdict(int)
+    counted = set(Signature.LISTED_STATUSES)
+    for pk, status, letter_id, craft in rows:
         allowed = (
             to in Signature.TRANSITIONS[status]
             and Signature.GUARDED.get((status, to)) == via
             and (only_from is None or status in only_from)
         )
         (by_source[status] if allowed else refused).append(pk)
+        if allowed:
+            deltas[letter_id, craft] += (to in counted) - (status in counted)
     now = timezone.now()
     moved, events = [], []
     for source, pks in by_source.items():
@@ -102,7 +109,48 @@ def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=
             for pk in pks
         ]
     AuditEvent.objects.bulk_create(events, batch_size=1000)
+    counts_apply(deltas)
     return moved, refused
+
+
+def counts_apply(deltas):
+    """Add {(letter_id, craft): delta} to the counters, in the caller's transaction (at most one UPDATE a craft)."""
+    deltas = {key: delta for key, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    SignatureCount.objects.bulk_create(
+        [SignatureCount(letter_id=letter_id, craft=craft) for letter_id, craft in deltas], ignore_conflicts=True
+    )
+    for (letter_id, craft), delta in deltas.items():
+        SignatureCount.objects.filter(letter_id=letter_id, craft=craft).update(n=F("n") + delta)
+    # A reader between this and the commit may cache the old figure: it lives COUNTS_CACHE_SECONDS at most.
+    counts_cache_clear({letter_id for letter_id, _ in deltas})
+
+
+def counts_cache_clear(letter_ids):
+    cache.delete_many([f"signatures:counts:{letter_id}" for letter_id in letter_ids])
+
+
+@transaction.atomic
+def reconcile_signature_counts():
+    """Recount from the signatures table and repair any counter that drifted. Returns the number repaired."""
+    actual = {
+        (row["letter_id"], row["craft"]): row["n"]
+        for row in Signature.objects.counted().values("letter_id", "craft").annotate(n=Count("id"))
+    }
+    stored = {(c.letter_id, c.craft): c for c in SignatureCount.objects.select_for_update()}
+    repaired = 0
+    for key in set(actual) | set(stored):
+        want = actual.get(key, 0)
+        row = stored.get(key)
+        if row is None:
+            SignatureCount.objects.create(letter_id=key[0], craft=key[1], n=want)
+            repaired += 1
+        elif row.n != want:
+            SignatureCount.objects.filter(pk=row.pk).update(n=want)
+            repaired += 1
+    counts_cache_clear({letter_id for letter_id, _ in set(actual) | set(stored)})
+    return repaired
 
 
 def signature_move(*, signature, to, actor=None, reason=""):

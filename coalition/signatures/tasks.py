@@ -13,3 +13,10 @@ def purge_withdrawn_signatures():
     from .moderation import signature_purge_withdrawn
 
     return signature_purge_withdrawn()
+
+
+@shared_task
+def reconcile_signature_counts():
+    from .moderation import reconcile_signature_counts as reconcile
+
+    return reconcile()

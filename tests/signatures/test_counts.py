@@ -1,0 +1,62 @@
+import pytest
+
+from coalition.signatures import moderation
+from coalition.signatures.models import Signature, SignatureCount
+from coalition.signatures.tasks import reconcile_signature_counts
+from tests.conftest import confirm_path
+
+Status = Signature.Status
+
+
+@pytest.fixture
+def organiser(django_user_model):
+    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
+
+
+def _stats(client):
+    return client.get("/api/v1/stats/").json()
+
+
+def test_counts_follow_confirmation_and_every_moderation_move(client, sign, mailoutbox, organiser):
+    sign(craft="musician")
+    assert _stats(client)["total"] == 0
+    client.post(confirm_path(mailoutbox[0]))
+    assert _stats(client)["by_craft"]["musician"] == 1
+    signature = Signature.objects.get()
+    moderation.signature_move(signature=signature, to=Status.VERIFIED, actor=organiser)
+    assert _stats(client)["total"] == 1
+    moderation.signature_move(signature=signature, to=Status.FRAUDULENT, actor=organiser)
+    assert _stats(client)["total"] == 0
+    moderation.signature_restore(signature_ids=[signature.pk], actor=organiser)
+    assert _stats(client)["by_craft"]["musician"] == 1
+    moderation.signature_move(signature=signature, to=Status.WITHDRAWN, actor=organiser)
+    assert _stats(client)["total"] == 0
+
+
+def test_stats_never_count_the_signatures_table(client, signature_factory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signature_factory.create_batch(5)
+    with CaptureQueriesContext(connection) as queries:
+        assert _stats(client)["total"] == 5
+    assert all('"signatures_signature"' not in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_reconciliation_job_repairs_drift(client, signature_factory):
+    signature_factory.create_batch(3, craft="writer")
+    SignatureCount.objects.filter(craft="writer").update(n=42)
+    Signature.objects.filter(craft="writer").first().delete()  # drift the counters did not see
+    assert reconcile_signature_counts.apply().get() == 1
+    assert _stats(client)["by_craft"]["writer"] == 2
+    assert reconcile_signature_counts.apply().get() == 0
+
+
+def test_stats_send_cache_headers_and_answer_304_to_a_matching_etag(client, signature_factory):
+    signature_factory()
+    response = client.get("/api/v1/stats/")
+    assert "max-age" in response["Cache-Control"] and "public" in response["Cache-Control"]
+    etag = response["ETag"]
+    assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    signature_factory()
+    assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 200
