@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -12,6 +11,7 @@ from .selectors import (
     signatory_filters,
     signatory_list,
     signatory_public_dict,
+    signatory_window,
     signature_counts,
 )
 
@@ -27,31 +27,33 @@ def signatories(request):
         filters = signatory_filters(request.GET)
     except FilterError as exc:
         return _error(str(exc), 400)
-    raw_page = request.GET.get("page") or "1"
-    if not raw_page.isascii() or not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
-        return _error("page must be a positive integer.", 400)
-    paginator = Paginator(signatory_list(letter=letter, **filters), settings.SIGNATORIES_PER_PAGE)
     try:
-        page = paginator.page(int(raw_page))
-    except EmptyPage:
-        return _error("No such page.", 404)
-
-    def link(number):
-        params = request.GET.copy()
-        params["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
+        window = signatory_window(
+            signatures=signatory_list(letter=letter, **filters),
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            size=settings.SIGNATORIES_PER_PAGE,
+        )
+    except FilterError as exc:
+        return _error(str(exc), 400)
     return JsonResponse(
         {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [signatory_public_dict(s) for s in page.object_list],
+            "next": _link(request, "after", window.next_cursor),
+            "previous": _link(request, "before", window.previous_cursor),
+            "results": [signatory_public_dict(s) for s in window.items],
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def _link(request, key, cursor):
+    if cursor is None:
+        return None
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    params[key] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
 @require_safe

@@ -1,4 +1,10 @@
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.cache import cache
+from django.db.models import Q
 
 from .models import Craft, Signature, SignatureCount
 
@@ -18,6 +24,57 @@ def signatory_filters(params):
     # NUL cannot reach PostgreSQL; an over-long query is never a real name.
     q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
     return {"craft": craft or None, "q": q}
+
+
+def cursor_encode(signature):
+    raw = f"{signature.confirmed_at.isoformat()}|{signature.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor):
+    """(confirmed_at, id) from a cursor made by cursor_encode; FilterError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        moment, pk = datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, binascii.Error, UnicodeError):
+        raise FilterError("Unknown cursor: follow the next and previous links as given.") from None
+    if moment.tzinfo is None or pk < 1:
+        raise FilterError("Unknown cursor: follow the next and previous links as given.")
+    return moment, pk
+
+
+@dataclass
+class Window:
+    items: list
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def signatory_window(*, signatures, after=None, before=None, size):
+    """One page of `signatures` (ordered newest first) by keyset, never OFFSET: every page costs the same
+    at a million rows. `after`/`before` are cursors from a previous window."""
+    if after:
+        moment, pk = cursor_decode(after)
+        rows = signatures.filter(Q(confirmed_at__lt=moment) | Q(confirmed_at=moment, id__lt=pk))
+    elif before:
+        moment, pk = cursor_decode(before)
+        rows = signatures.filter(Q(confirmed_at__gt=moment) | Q(confirmed_at=moment, id__gt=pk))
+        rows = rows.order_by("confirmed_at", "id")
+    else:
+        rows = signatures
+    items = list(rows[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    if before:
+        items.reverse()
+    has_next = more if not before else True
+    has_previous = bool(after) or (bool(before) and more)
+    return Window(
+        items=items,
+        next_cursor=cursor_encode(items[-1]) if items and has_next else None,
+        previous_cursor=cursor_encode(items[0]) if items and has_previous else None,
+    )
 
 
 def signatory_list(*, letter, craft=None, q=""):

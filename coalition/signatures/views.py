@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -21,6 +20,7 @@ from .selectors import (
     signatory_list,
     signatory_notable,
     signatory_public_dict,
+    signatory_window,
     signature_counts,
 )
 from .services import TokenError, signature_confirm, signature_create, token_check
@@ -105,15 +105,25 @@ def signatory_page(request):
         error = None
     except FilterError as exc:
         filters, error = {"craft": None, "q": ""}, str(exc)
-    page = Paginator(signatory_list(letter=letter, **filters), settings.SIGNATORIES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    try:
+        window = signatory_window(
+            signatures=signatory_list(letter=letter, **filters),
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            size=settings.SIGNATORIES_PER_PAGE,
+        )
+    except FilterError as exc:
+        error = str(exc)
+        window = signatory_window(
+            signatures=signatory_list(letter=letter, **filters), size=settings.SIGNATORIES_PER_PAGE
+        )
     counts = signature_counts(letter=letter)
-    show_notable = page.number == 1 and not filters["craft"] and not filters["q"]
+    first_page = not request.GET.get("after") and not request.GET.get("before")
+    show_notable = first_page and not filters["craft"] and not filters["q"]
     context = {
         "letter": letter,
         "notable": signatory_notable(letter=letter) if show_notable else [],
-        "page": page,
+        "window": window,
         "filters": filters,
         "error": error,
         "counts": counts,
