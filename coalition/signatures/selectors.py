@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db import connection
+from django.db.models import CharField, Func, Q, Value
+from django.db.models.functions import Lower
 
 from .models import Craft, Signature, SignatureCount
 
@@ -77,12 +79,27 @@ def signatory_window(*, signatures, after=None, before=None, size):
     )
 
 
+class Unaccent(Func):
+    """The IMMUTABLE wrapper of unaccent() that the trigram index is built on (migration 0007)."""
+
+    function = "coalition_unaccent"
+    output_field = CharField()
+
+
+def name_matches(signatures, q):
+    """Names containing `q`. On PostgreSQL accent- and case-insensitive, served by the trigram index on
+    lower(coalition_unaccent(name)); elsewhere a case-insensitive LIKE."""
+    if connection.vendor != "postgresql":
+        return signatures.filter(name__icontains=q)
+    return signatures.alias(search_name=Lower(Unaccent("name"))).filter(search_name__contains=Lower(Unaccent(Value(q))))
+
+
 def signatory_list(*, letter, craft=None, q=""):
     signatures = Signature.objects.publicly_listed().filter(letter=letter)
     if craft:
         signatures = signatures.filter(craft=craft)
     if q:
-        signatures = signatures.filter(name__icontains=q)
+        signatures = name_matches(signatures, q)
     return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")
 
 

@@ -175,3 +175,27 @@ def test_public_pages_make_the_same_few_queries_whatever_the_page_size(
         settings.SIGNATORIES_PER_PAGE = size
         with django_assert_max_num_queries(4):
             assert client.get(url).status_code == 200
+
+
+def test_name_search_on_postgresql_ignores_accents_on_a_trigram_index(client, signature_factory):
+    from django.db import connection
+
+    from tests.conftest import service_missing
+
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL (DATABASE_URL) for the trigram search")
+    signature_factory(name="Zoë Saldaña-Ñúñez")
+    signature_factory(name="Someone Else")
+    for q in ("zoe", "SALDANA", "nunez", "Zoë"):
+        names = [r["name"] for r in client.get(f"/api/v1/signatories/?q={q}").json()["results"]]
+        assert names == ["Zoë Saldaña-Ñúñez"], q
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'signature_name_trgm'")
+        assert "lower(coalition_unaccent((name)::text)) gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_search_treats_like_wildcards_as_plain_text(client, signature_factory):
+    signature_factory(name="100% Real")
+    signature_factory(name="Fake_Name")
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=%25").json()["results"]] == ["100% Real"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=_").json()["results"]] == ["Fake_Name"]
