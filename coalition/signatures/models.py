@@ -137,7 +137,12 @@ class Signature(models.Model):
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="signature_email_lowercase"),
         ]
         indexes = [
-            models.Index(fields=["letter", "status", "public", "-confirmed_at"], name="signature_public_list"),
+            # The public list, newest first, paged by keyset: an index-only range scan at any depth.
+            models.Index(
+                fields=["letter", "-confirmed_at", "-id"],
+                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                name="signature_listed_keyset",
+            ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),
         ]
 

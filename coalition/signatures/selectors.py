@@ -58,10 +58,11 @@ def signatory_window(*, signatures, after=None, before=None, size):
     at a million rows. `after`/`before` are cursors from a previous window."""
     if after:
         moment, pk = cursor_decode(after)
-        rows = signatures.filter(Q(confirmed_at__lt=moment) | Q(confirmed_at=moment, id__lt=pk))
+        # (confirmed_at, id) < (moment, pk), with the first half alone too so PostgreSQL can range-scan the index.
+        rows = signatures.filter(confirmed_at__lte=moment).filter(Q(confirmed_at__lt=moment) | Q(id__lt=pk))
     elif before:
         moment, pk = cursor_decode(before)
-        rows = signatures.filter(Q(confirmed_at__gt=moment) | Q(confirmed_at=moment, id__gt=pk))
+        rows = signatures.filter(confirmed_at__gte=moment).filter(Q(confirmed_at__gt=moment) | Q(id__gt=pk))
         rows = rows.order_by("confirmed_at", "id")
     else:
         rows = signatures
