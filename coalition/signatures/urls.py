@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, press, views
 
 app_name = "signatures"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("signatories.csv", views.signatory_csv, name="csv"),
     path("api/v1/signatories/", api.signatories, name="api_list"),
     path("api/v1/stats/", api.stats, name="api_stats"),
+    path("feeds/notable.atom", press.NotableFeed(), name="feed"),
+    path("embed/counter/", press.embed_counter, name="embed_counter"),
+    path("badge.svg", press.badge, name="badge"),
+    path("corrections/", press.corrections, name="corrections"),
 ]

@@ -1,0 +1,104 @@
+"""What press and other sites take from us: an Atom feed, an embeddable counter and badge, the corrections log."""
+
+from csp.decorators import csp_replace
+from django.contrib.syndication.views import Feed
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+
+from coalition.letters.selectors import letter_current
+
+from .models import AuditEvent, Craft, Signature
+from .selectors import COUNTS_CACHE_SECONDS, signatory_list, signature_counts
+
+Status = Signature.Status
+REMOVALS = (Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN)
+
+
+class NotableFeed(Feed):
+    """Notable and verified signatories, newest first."""
+
+    feed_type = Atom1Feed
+    title = _("Creators Coalition on AI — notable and verified signatories")
+    subtitle = _("Signatories of the open letter whom the coalition's organisers have verified or marked notable.")
+
+    def link(self):
+        return reverse("signatures:list")
+
+    def items(self):
+        return (
+            signatory_list(letter=letter_current())
+            .filter(Q(notable=True) | Q(status=Status.VERIFIED))
+            .only("id", "name", "craft", "affiliation", "confirmed_at", "status", "notable")[:50]
+        )
+
+    def item_title(self, item):
+        return item.name
+
+    def item_description(self, item):
+        parts = [str(Craft(item.craft).label), item.affiliation]
+        if item.status == Status.VERIFIED:
+            parts.append(str(_("verified")))
+        return " · ".join(part for part in parts if part)
+
+    def item_link(self, item):
+        return f"{reverse('signatures:list')}?{urlencode({'q': item.name})}"
+
+    def item_guid(self, item):
+        return f"signature-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.confirmed_at
+
+
+@require_safe
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def embed_counter(request):
+    """A small page other sites put in an iframe: the count and a link to sign. No script."""
+    response = render(request, "signatures/embed_counter.html", {"counts": signature_counts(letter=letter_current())})
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_safe
+def badge(request):
+    total = signature_counts(letter=letter_current())["total"]
+    label, value = str(_("signed by")), f"{total:,}"
+    left, right = 8 + 7 * len(label), 12 + 8 * len(value)
+    response = render(
+        request,
+        "signatures/badge.svg",
+        {"label": label, "value": value, "left": left, "right": right, "width": left + right},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS * 12)
+    return response
+
+
+@require_safe
+def corrections(request):
+    """Removals from the list, by day and reason class: counts only, never who."""
+    rows = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.TRANSITION,
+            from_status__in=Signature.LISTED_STATUSES,
+            to_status__in=REMOVALS,
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "to_status")
+        .annotate(n=Count("id"))
+        .order_by("-day", "to_status")[:500]
+    )
+    labels = dict(Status.choices)
+    entries = [{"day": row["day"], "reason": labels[row["to_status"]], "n": row["n"]} for row in rows]
+    return render(request, "signatures/corrections.html", {"entries": entries})

@@ -1,0 +1,47 @@
+from coalition.signatures import moderation
+from coalition.signatures.models import Signature
+
+Status = Signature.Status
+
+
+def test_the_atom_feed_lists_notable_and_verified_signatories_only(client, signature_factory, admin_user):
+    star = signature_factory(name="Famous Director")
+    checked = signature_factory(name="Checked Writer")
+    signature_factory(name="Ordinary Person")
+    hidden = signature_factory(name="Hidden Star", public=False)
+    moderation.signature_set_notable(signature_ids=[star.pk, hidden.pk], notable=True, actor=admin_user)
+    moderation.signature_verify(signature_ids=[checked.pk], actor=admin_user, method="profile_checked")
+    response = client.get("/feeds/notable.atom")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    body = response.text
+    assert "Famous Director" in body and "Checked Writer" in body
+    assert "Ordinary Person" not in body and "Hidden Star" not in body
+    assert "@" not in body.replace("xmlns", "")
+
+
+def test_the_embeddable_counter_can_be_framed_by_other_sites(client, signature_factory):
+    signature_factory.create_batch(3)
+    response = client.get("/embed/counter/")
+    assert "<strong>3</strong>" in response.text
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    assert "<script" not in response.text
+    assert client.get("/").headers["X-Frame-Options"] == "DENY", "only the counter may be framed"
+
+
+def test_the_badge_is_an_svg_with_the_count(client, signature_factory):
+    signature_factory.create_batch(2)
+    response = client.get("/badge.svg")
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert "<svg" in response.text and ">2</text>" in response.text
+    assert "max-age" in response["Cache-Control"]
+
+
+def test_the_corrections_log_shows_counts_and_reasons_never_people(client, signature_factory, admin_user):
+    fake = signature_factory(name="Fake Celebrity", email="fake@example.org")
+    gone = signature_factory(name="Changed Mind")
+    moderation.signature_move(signature=fake, to=Status.FRAUDULENT, actor=admin_user)
+    moderation.signature_move(signature=gone, to=Status.WITHDRAWN, actor=admin_user)
+    page = client.get("/corrections/").text
+    assert "Fraudulent" in page and "Withdrawn" in page
+    assert "Fake Celebrity" not in page and "Changed Mind" not in page and "fake@example.org" not in page
