@@ -1,10 +1,18 @@
+"""The public JSON API, served and documented by django-ninja: the OpenAPI schema at /api/v1/schema/ is made
+from the same declarations that answer the requests."""
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.cache import cache_control
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+from ninja.renderers import JSONRenderer
+from pydantic import ConfigDict, Field, create_model
 
 from coalition.letters.selectors import letter_current
 
+from .models import Craft
 from .selectors import (
     COUNTS_CACHE_SECONDS,
     FilterError,
@@ -16,34 +24,111 @@ from .selectors import (
 )
 
 
-def _error(message, status):
-    return JsonResponse({"error": message}, status=status)
+class _Renderer(JSONRenderer):
+    # Names in any script, as written: "Zoë", not "Zo\u00eb".
+    json_dumps_params = {"ensure_ascii": False}
 
 
-@require_safe
-def signatories(request):
-    letter = letter_current()
-    try:
-        filters = signatory_filters(request.GET)
-    except FilterError as exc:
-        return _error(str(exc), 400)
-    try:
-        window = signatory_window(
-            signatures=signatory_list(letter=letter, **filters),
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-            size=settings.SIGNATORIES_PER_PAGE,
-        )
-    except FilterError as exc:
-        return _error(str(exc), 400)
-    return JsonResponse(
-        {
-            "next": _link(request, "after", window.next_cursor),
-            "previous": _link(request, "before", window.previous_cursor),
-            "results": [signatory_public_dict(s) for s in window.items],
-        },
-        json_dumps_params={"ensure_ascii": False},
+class _API(NinjaAPI):
+    def get_content_type(self):
+        # Exactly what Django's JsonResponse sends, as the API always has.
+        return self.renderer.media_type
+
+
+api = _API(
+    title="Creators Coalition on AI — public API",
+    version="1",
+    description=(
+        "The public list of signatories of the open letter and the live counts. Read-only, no key needed. "
+        "Only confirmed signatures of people who asked to be listed appear; no email address ever does."
+    ),
+    renderer=_Renderer(),
+    urls_namespace="signatures",
+    openapi_url="/schema/",
+    docs_url=None,  # Swagger UI loads script from a CDN, which the Content-Security-Policy forbids.
+    docs_decorator=cache_control(public=True, max_age=3600),
+)
+
+
+class Error(Schema):
+    error: str = Field(description="What was wrong with the request, in words a person can act on.")
+
+
+class Signatory(Schema):
+    name: str
+    craft: str = Field(json_schema_extra={"enum": Craft.values})
+    craft_label: str = Field(description="The craft's name in English.")
+    affiliation: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code, or empty when not given.")
+    profile_url: str = Field(description="A public profile link the signer gave, or empty.")
+    confirmed_at: str = Field(
+        json_schema_extra={"format": "date-time"}, description="When the signer confirmed (ISO 8601)."
     )
+    verified: bool = Field(description="The coalition's organisers checked who this is.")
+    notable: bool = Field(description="Shown first, in its own section of the list.")
+
+
+class SignatoryPage(Schema):
+    next: str | None = Field(description="Link to the next, older page; null on the last page.")
+    previous: str | None = Field(description="Link to the previous, newer page; null on the first page.")
+    results: list[Signatory]
+
+
+ByCraft = create_model(
+    "ByCraft",
+    __config__=ConfigDict(populate_by_name=True),
+    **{slug.replace("-", "_"): (int, Field(alias=slug, title=str(label))) for slug, label in Craft.choices},
+)
+
+
+class Stats(Schema):
+    total: int = Field(description="Confirmed and verified signatures, named publicly or not.")
+    by_craft: ByCraft
+
+
+@api.exception_handler(FilterError)
+def _bad_filter(request, exc):
+    return api.create_response(request, {"error": str(exc)}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def _bad_parameter(request, exc):
+    # Ninja's default is 422 with its own shape; every bad parameter here is a 400 with one message.
+    return api.create_response(request, {"error": "Bad query parameters."}, status=400)
+
+
+@api.api_operation(["HEAD"], "/signatories/", response={200: SignatoryPage, 400: Error}, include_in_schema=False)
+@api.get(
+    "/signatories/",
+    response={200: SignatoryPage, 400: Error},
+    url_name="api_list",
+    summary="Public signatories, newest first",
+    description=(
+        "Filters combine. Pages are cursor-based: follow `next` and `previous` as given; "
+        "a page holds at most 50 signatories."
+    ),
+)
+def signatories(
+    request,
+    craft: str | None = Query(None, description=f"One of: {', '.join(Craft.values)}."),
+    country: str | None = Query(None, description="ISO 3166-1 alpha-2 code, e.g. FR."),
+    verified: str | None = Query(None, description="true: verified signatories only; false: not yet verified."),
+    q: str | None = Query(None, description="Part of a name; case- and accent-insensitive."),
+    after: str | None = Query(None, description="Cursor from a `next` link."),
+    before: str | None = Query(None, description="Cursor from a `previous` link."),
+):
+    filters = signatory_filters({"craft": craft, "country": country, "verified": verified, "q": q})
+    window = signatory_window(
+        signatures=signatory_list(letter=letter_current(), **filters),
+        after=after,
+        before=before,
+        size=settings.SIGNATORIES_PER_PAGE,
+    )
+    return {
+        "next": _link(request, "after", window.next_cursor),
+        "previous": _link(request, "before", window.previous_cursor),
+        "results": [signatory_public_dict(s) for s in window.items],
+    }
 
 
 def _link(request, key, cursor):
@@ -56,9 +141,18 @@ def _link(request, key, cursor):
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
-@require_safe
-def stats(request):
-    response = JsonResponse(signature_counts(letter=letter_current()))
+@api.api_operation(["HEAD"], "/stats/", response=Stats, by_alias=True, include_in_schema=False)
+@api.get(
+    "/stats/",
+    response=Stats,
+    by_alias=True,
+    url_name="api_stats",
+    summary="Signature counts",
+    description=(
+        "Totals by craft. Cached for a few seconds; sends Cache-Control and an ETag (If-None-Match gets a 304)."
+    ),
+)
+def stats(request, response: HttpResponse):
     # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
     patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
-    return response  # ConditionalGetMiddleware adds the ETag and answers 304
+    return signature_counts(letter=letter_current())  # ConditionalGetMiddleware adds the ETag and answers 304

@@ -143,6 +143,17 @@ class Signature(models.Model):
                 condition=models.Q(status__in=["confirmed", "verified"], public=True),
                 name="signature_listed_keyset",
             ),
+            # Filtering the list by country or by verified, still newest first by keyset.
+            models.Index(
+                fields=["letter", "country", "-confirmed_at", "-id"],
+                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                name="signature_listed_country",
+            ),
+            models.Index(
+                fields=["letter", "status", "-confirmed_at", "-id"],
+                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                name="signature_listed_status",
+            ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),
         ]
 

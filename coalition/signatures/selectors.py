@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Lower
+from django.utils.http import urlencode
+from django_countries import countries
 
 from .models import Craft, Signature, SignatureCount
 
@@ -18,14 +20,37 @@ class FilterError(ValueError):
     pass
 
 
+VERIFIED_VALUES = {"true": True, "1": True, "false": False, "0": False}
+NO_FILTERS = {"craft": None, "q": "", "country": None, "verified": None}
+
+
 def signatory_filters(params):
-    """Validated list filters from a query string: {'craft': slug or None, 'q': text}. Raises FilterError."""
+    """Validated list filters from a query string, all combinable:
+    {'craft': slug or None, 'q': text, 'country': ISO code or None, 'verified': True, False or None}.
+    Raises FilterError with a message a person can act on."""
     craft = (params.get("craft") or "").strip()
     if craft and craft not in Craft.values:
         raise FilterError(f"Unknown craft. Use one of: {', '.join(Craft.values)}.")
+    country = (params.get("country") or "").strip().upper()
+    if country and (len(country) != 2 or country not in countries):
+        raise FilterError("Unknown country. Use a two-letter ISO 3166 code, e.g. FR or US.")
+    verified = (params.get("verified") or "").strip().lower()
+    if verified and verified not in VERIFIED_VALUES:
+        raise FilterError("verified must be true or false.")
     # NUL cannot reach PostgreSQL; an over-long query is never a real name.
     q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
-    return {"craft": craft or None, "q": q}
+    return {"craft": craft or None, "q": q, "country": country or None, "verified": VERIFIED_VALUES.get(verified)}
+
+
+def filters_query(filters):
+    """The filters as a query string to carry into page links ('' when none apply)."""
+    params = {
+        "craft": filters["craft"],
+        "country": filters["country"],
+        "verified": {True: "true", False: "false"}.get(filters["verified"]),
+        "q": filters["q"],
+    }
+    return urlencode({key: value for key, value in params.items() if value})
 
 
 def cursor_encode(signature):
@@ -95,10 +120,14 @@ def name_matches(signatures, q):
     return signatures.alias(search_name=Lower(Unaccent("name"))).filter(search_name__contains=Lower(Unaccent(Value(q))))
 
 
-def signatory_list(*, letter, craft=None, q=""):
+def signatory_list(*, letter, craft=None, q="", country=None, verified=None):
     signatures = Signature.objects.publicly_listed().filter(letter=letter)
     if craft:
         signatures = signatures.filter(craft=craft)
+    if country:
+        signatures = signatures.filter(country=country)
+    if verified is not None:
+        signatures = signatures.filter(status=Signature.Status.VERIFIED if verified else Signature.Status.CONFIRMED)
     if q:
         signatures = name_matches(signatures, q)
     return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")

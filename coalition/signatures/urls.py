@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api, press, views
 
@@ -10,8 +10,9 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("signatories/", views.signatory_page, name="list"),
     path("signatories.csv", views.signatory_csv, name="csv"),
-    path("api/v1/signatories/", api.signatories, name="api_list"),
-    path("api/v1/stats/", api.stats, name="api_stats"),
+    # Flat, in this namespace (the API's urls_namespace): signatures:api_list, signatures:api_stats,
+    # signatures:openapi-json.
+    path("api/v1/", include(api.api.urls[0])),
     path("feeds/notable.atom", press.NotableFeed(), name="feed"),
     path("embed/counter/", press.embed_counter, name="embed_counter"),
     path("badge.svg", press.badge, name="badge"),

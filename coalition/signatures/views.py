@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
+from django_countries import countries
 
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
@@ -14,8 +15,10 @@ from coalition.letters.selectors import letter_current
 from .forms import CONSENT_TEXT, SignForm
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
+    NO_FILTERS,
     FilterError,
     craft_breakdown,
+    filters_query,
     signatory_filters,
     signatory_list,
     signatory_notable,
@@ -104,7 +107,7 @@ def signatory_page(request):
         filters = signatory_filters(request.GET)
         error = None
     except FilterError as exc:
-        filters, error = {"craft": None, "q": ""}, str(exc)
+        filters, error = NO_FILTERS, str(exc)
     try:
         window = signatory_window(
             signatures=signatory_list(letter=letter, **filters),
@@ -119,12 +122,14 @@ def signatory_page(request):
         )
     counts = signature_counts(letter=letter)
     first_page = not request.GET.get("after") and not request.GET.get("before")
-    show_notable = first_page and not filters["craft"] and not filters["q"]
+    show_notable = first_page and filters == NO_FILTERS
     context = {
         "letter": letter,
         "notable": signatory_notable(letter=letter) if show_notable else [],
         "window": window,
         "filters": filters,
+        "filters_query": filters_query(filters),
+        "countries": countries,
         "error": error,
         "counts": counts,
         "breakdown": craft_breakdown(counts),
