@@ -140,6 +140,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.signatures.tasks.reconcile_signature_counts",
         "schedule": timedelta(minutes=15),
     },
+    # Hourly so that a day missed while the worker was down is still taken that day; once a day in effect.
+    "snapshot-public-list": {
+        "task": "coalition.signatures.tasks.snapshot_public_list",
+        "schedule": timedelta(hours=1),
+    },
     "purge-withdrawn-signatures": {
         "task": "coalition.signatures.tasks.purge_withdrawn_signatures",
         "schedule": timedelta(hours=1),
@@ -187,6 +192,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files the site writes: the daily snapshots of the public list (served through /press/snapshots/, never listed).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -17,15 +17,16 @@ def safe_cell(value):
     return value
 
 
-def csv_response(*, header, rows, filename):
-    """Stream `rows` (iterables in `header` order) as a CSV download, a row at a time, never all in memory."""
+def csv_lines(*, header, rows):
+    """`header` then `rows` (iterables in `header` order) as CSV lines, one at a time, never all in memory."""
     writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
 
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([safe_cell(value) for value in row])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+def csv_response(*, header, rows, filename):
+    """Stream `rows` (iterables in `header` order) as a CSV download."""
+    response = StreamingHttpResponse(csv_lines(header=header, rows=rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

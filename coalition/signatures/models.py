@@ -180,6 +180,26 @@ class SignatureCount(models.Model):
         return f"{self.craft}: {self.n}"
 
 
+class ListSnapshot(models.Model):
+    """The public list as it stood on one day, kept as a CSV file with its SHA-256, so that the press can cite
+    "the list as of" that day and anyone can check a copy was not altered. Never changed once taken."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(help_text=_("The day (UTC) the snapshot was taken."))
+    taken_at = models.DateTimeField()
+    rows = models.PositiveIntegerField(help_text=_("Signatories in the file, not counting the header line."))
+    size = models.PositiveBigIntegerField(help_text=_("Bytes."))
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="snapshots/", max_length=300)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["letter", "day"], name="listsnapshot_one_per_day")]
+
+    def __str__(self):
+        return f"list as of {self.day}"
+
+
 class NotableName(models.Model):
     """A famous name whose signatures are held until two organisers approve them."""
 

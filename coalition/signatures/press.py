@@ -1,9 +1,17 @@
-"""What press and other sites take from us: an Atom feed, an embeddable counter and badge, the corrections log."""
+"""What press and other sites take from us: the press page and the daily snapshots, an Atom feed, an embeddable
+counter and badge, share cards, the corrections log."""
+
+import base64
+import logging
+import re
+from datetime import date
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -16,7 +24,15 @@ from django.views.decorators.http import require_safe
 from coalition.letters.selectors import letter_current
 
 from .models import AuditEvent, Craft, Signature
-from .selectors import COUNTS_CACHE_SECONDS, signatory_list, signature_counts
+from .selectors import (
+    COUNTS_CACHE_SECONDS,
+    list_snapshot_for_day,
+    list_snapshots,
+    signatory_list,
+    signature_counts,
+)
+
+logger = logging.getLogger(__name__)
 
 Status = Signature.Status
 REMOVALS = (Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN)
@@ -102,3 +118,35 @@ def corrections(request):
     labels = dict(Status.choices)
     entries = [{"day": row["day"], "reason": labels[row["to_status"]], "n": row["n"]} for row in rows]
     return render(request, "signatures/corrections.html", {"entries": entries})
+
+
+@require_safe
+def press_page(request):
+    """For journalists: the dated snapshots to cite and how to check them, the API, the feed, the embeds."""
+    context = {"snapshots": list_snapshots(letter=letter_current()), "site": settings.SITE_URL}
+    return render(request, "signatures/press.html", context)
+
+
+@require_safe
+def snapshot_download(request, day):
+    """A day's snapshot, byte for byte as recorded; its SHA-256 is on the press page and in Repr-Digest."""
+    try:
+        when = date.fromisoformat(day) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+    except ValueError:
+        when = None
+    snapshot = list_snapshot_for_day(letter=letter_current(), day=when) if when else None
+    if snapshot is None:
+        raise Http404("No snapshot for this day.")
+    try:
+        handle = snapshot.file.open("rb")
+    except OSError:
+        logger.error("snapshot %s is recorded but its file %s cannot be read", snapshot.day, snapshot.file.name)
+        raise Http404("No snapshot for this day.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"signatories-{snapshot.day}.csv", content_type="text/csv; charset=utf-8"
+    )
+    response["ETag"] = f'"{snapshot.sha256}"'
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(snapshot.sha256)).decode()}:"
+    # A snapshot never changes once taken.
+    patch_cache_control(response, public=True, max_age=86400, immutable=True)
+    return response

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.http import urlencode
 from django_countries import countries
 
-from .models import Craft, Signature, SignatureCount
+from .models import Craft, ListSnapshot, Signature, SignatureCount
 
 MAX_QUERY_LENGTH = 100
 PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at", "status", "notable")
@@ -151,6 +151,24 @@ def signatory_public_dict(signature):
         "verified": signature.status == Signature.Status.VERIFIED,
         "notable": signature.notable,
     }
+
+
+PUBLIC_CSV_HEADER = ("name", "craft", "craft_label", "affiliation", "country", "profile_url", "confirmed_at")
+
+
+def signatory_csv_rows(*, letter, **filters):
+    """Rows of the public CSV (the download and the daily snapshots), read in chunks, never all in memory."""
+    for signature in signatory_list(letter=letter, **filters).iterator(chunk_size=2000):
+        public = signatory_public_dict(signature)
+        yield [public[key] for key in PUBLIC_CSV_HEADER]
+
+
+def list_snapshots(*, letter, limit=1000):
+    return ListSnapshot.objects.filter(letter=letter).order_by("-day")[:limit]
+
+
+def list_snapshot_for_day(*, letter, day):
+    return ListSnapshot.objects.filter(letter=letter, day=day).first()
 
 
 COUNTS_CACHE_SECONDS = 5

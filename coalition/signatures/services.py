@@ -1,11 +1,14 @@
 import difflib
 import hashlib
 import secrets
-from datetime import timedelta
+import tempfile
+from datetime import UTC, timedelta
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email as django_validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -13,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 
+from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
-from .models import ConfirmationToken, Signature
+from .models import ConfirmationToken, ListSnapshot, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
+from .selectors import PUBLIC_CSV_HEADER, list_snapshot_for_day, signatory_csv_rows
 
 
 class TokenError(Exception):
@@ -201,3 +206,41 @@ def signature_purge_unconfirmed():
     cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
     _, deleted = Signature.objects.filter(status=Signature.Status.PENDING, created_at__lt=cutoff).delete()
     return deleted.get("signatures.Signature", 0)
+
+
+def list_snapshot_take(*, letter, now=None):
+    """Write the whole public list, as it stands, to a CSV file in the default storage and record its SHA-256
+    and row count for the day (UTC). Safe to run again: a day that has its snapshot keeps it.
+    Returns (snapshot, created)."""
+    now = now or timezone.now()
+    day = now.astimezone(UTC).date()
+    existing = list_snapshot_for_day(letter=letter, day=day)
+    if existing:
+        return existing, False
+    digest, size, rows = hashlib.sha256(), 0, 0
+
+    def counted(source):
+        nonlocal rows
+        for row in source:
+            rows += 1
+            yield row
+
+    # Streamed to a temporary file a row at a time: a million rows never sit in memory.
+    with tempfile.TemporaryFile() as out:
+        for line in csv_lines(header=PUBLIC_CSV_HEADER, rows=counted(signatory_csv_rows(letter=letter))):
+            data = line.encode()
+            digest.update(data)
+            size += len(data)
+            out.write(data)
+        out.seek(0)
+        name = default_storage.save(f"snapshots/{letter.slug}/{day.isoformat()}.csv", File(out))
+    try:
+        with transaction.atomic():
+            snapshot = ListSnapshot.objects.create(
+                letter=letter, day=day, taken_at=now, rows=rows, size=size, sha256=digest.hexdigest(), file=name
+            )
+    except IntegrityError:
+        # Another run took the day's snapshot meanwhile: keep theirs, drop our copy.
+        default_storage.delete(name)
+        return list_snapshot_for_day(letter=letter, day=day), False
+    return snapshot, True

@@ -20,3 +20,12 @@ def reconcile_signature_counts():
     from .moderation import reconcile_signature_counts as reconcile
 
     return reconcile()
+
+
+@shared_task
+def snapshot_public_list():
+    """Run hourly by beat: the first run of each UTC day takes that day's snapshot, the others find it taken."""
+    from coalition.letters.selectors import letter_current
+
+    snapshot, _ = services.list_snapshot_take(letter=letter_current())
+    return snapshot.day.isoformat()

@@ -17,4 +17,6 @@ urlpatterns = [
     path("embed/counter/", press.embed_counter, name="embed_counter"),
     path("badge.svg", press.badge, name="badge"),
     path("corrections/", press.corrections, name="corrections"),
+    path("press/", press.press_page, name="press"),
+    path("press/snapshots/<str:day>.csv", press.snapshot_download, name="snapshot"),
 ]

@@ -16,13 +16,14 @@ from .forms import CONSENT_TEXT, SignForm
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
     NO_FILTERS,
+    PUBLIC_CSV_HEADER,
     FilterError,
     craft_breakdown,
     filters_query,
+    signatory_csv_rows,
     signatory_filters,
     signatory_list,
     signatory_notable,
-    signatory_public_dict,
     signatory_window,
     signature_counts,
 )
@@ -144,9 +145,6 @@ def signatory_csv(request):
         filters = signatory_filters(request.GET)
     except FilterError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    header = ["name", "craft", "craft_label", "affiliation", "country", "profile_url", "confirmed_at"]
-    rows = (
-        [public[key] for key in header]
-        for public in map(signatory_public_dict, signatory_list(letter=letter, **filters).iterator(chunk_size=2000))
+    return csv_response(
+        header=PUBLIC_CSV_HEADER, rows=signatory_csv_rows(letter=letter, **filters), filename="signatories.csv"
     )
-    return csv_response(header=header, rows=rows, filename="signatories.csv")
