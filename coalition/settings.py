@@ -263,6 +263,8 @@ SIGNATURE_TOKEN_TTL = timedelta(days=7)
 # First confirmation mail plus resends, per address and letter: no mail-bombing through the form.
 SIGNATURE_MAX_MAILS = env.int("SIGNATURE_MAX_MAILS", default=5)
 SIGNATORIES_PER_PAGE = 50
+# A TrueType font with accents for the share cards; empty or missing: Pillow's bundled font, ASCII only.
+SHARE_CARD_FONT = env.str("SHARE_CARD_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 LOGGING = {
     "version": 1,

@@ -9,20 +9,23 @@ from datetime import date
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from coalition.letters.selectors import letter_current
 
+from .cards import share_card_png
 from .models import AuditEvent, Craft, Signature
 from .selectors import (
     COUNTS_CACHE_SECONDS,
@@ -123,7 +126,11 @@ def corrections(request):
 @require_safe
 def press_page(request):
     """For journalists: the dated snapshots to cite and how to check them, the API, the feed, the embeds."""
-    context = {"snapshots": list_snapshots(letter=letter_current()), "site": settings.SITE_URL}
+    context = {
+        "snapshots": list_snapshots(letter=letter_current()),
+        "site": settings.SITE_URL,
+        "crafts": Craft.choices,
+    }
     return render(request, "signatures/press.html", context)
 
 
@@ -150,3 +157,53 @@ def snapshot_download(request, day):
     # A snapshot never changes once taken.
     patch_cache_control(response, public=True, max_age=86400, immutable=True)
     return response
+
+
+SHARE_CARD_SECONDS = 300
+
+
+def _card_caption(n, craft):
+    if craft:
+        return ngettext("signature from this craft", "signatures from this craft", n)
+    return ngettext("creator has signed the open letter", "creators have signed the open letter", n)
+
+
+@require_safe
+def share_card(request, craft=None):
+    """The Open Graph image of the letter, or of one craft: the letter's title and the count. Drawn at most once
+    every few minutes per card and language; link previews may show a count a few minutes old."""
+    if craft is not None and craft not in Craft.values:
+        raise Http404("No such craft.")
+    letter = letter_current()
+    language = get_language()
+    key = f"share-card:{letter.pk}:{craft or '*'}:{language}"
+    png = cache.get(key)
+    if png is None:
+        version = letter.current_version(language)
+        counts = signature_counts(letter=letter)
+        n = counts["by_craft"][craft] if craft else counts["total"]
+        png = share_card_png(
+            kicker=f"{_('Creators Coalition on AI')} · {Craft(craft).label}"
+            if craft
+            else str(_("Creators Coalition on AI")),
+            title=version.title if version else str(_("Creators Coalition on AI")),
+            figure=f"{n:,}",
+            caption=_card_caption(n, craft),
+            footer=settings.SITE_URL.split("://", 1)[-1],
+            font_path=settings.SHARE_CARD_FONT,
+        )
+        cache.set(key, png, SHARE_CARD_SECONDS)
+    response = HttpResponse(png, content_type="image/png")
+    patch_cache_control(response, public=True, max_age=SHARE_CARD_SECONDS)
+    return response
+
+
+def share_meta(request, *, title, description, craft=None):
+    """What link previews show for a page: the og:/twitter: tags' values, with absolute URLs."""
+    image = reverse("signatures:share_craft", args=[craft]) if craft else reverse("signatures:share_letter")
+    return {
+        "title": title,
+        "description": description,
+        "image": settings.SITE_URL + image,
+        "url": settings.SITE_URL + request.path,
+    }

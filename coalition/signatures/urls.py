@@ -18,5 +18,7 @@ urlpatterns = [
     path("badge.svg", press.badge, name="badge"),
     path("corrections/", press.corrections, name="corrections"),
     path("press/", press.press_page, name="press"),
+    path("share/letter.png", press.share_card, name="share_letter"),
+    path("share/<str:craft>.png", press.share_card, name="share_craft"),
     path("press/snapshots/<str:day>.csv", press.snapshot_download, name="snapshot"),
 ]

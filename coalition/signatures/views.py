@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
@@ -13,6 +13,7 @@ from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
 from .forms import CONSENT_TEXT, SignForm
+from .press import share_meta
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
     NO_FILTERS,
@@ -79,6 +80,16 @@ def letter_page(request):
         "form": form,
         "counts": counts,
         "breakdown": craft_breakdown(counts),
+        "share": share_meta(
+            request,
+            title=version.title if version else _("Creators Coalition on AI"),
+            description=ngettext(
+                "%(n)s creator has signed the open letter on AI. Add your name.",
+                "%(n)s creators have signed the open letter on AI. Add your name.",
+                counts["total"],
+            )
+            % {"n": f"{counts['total']:,}"},
+        ),
     }
     return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
 
@@ -134,6 +145,17 @@ def signatory_page(request):
         "error": error,
         "counts": counts,
         "breakdown": craft_breakdown(counts),
+        "share": share_meta(
+            request,
+            title=_("Signatories of the open letter — Creators Coalition on AI"),
+            description=ngettext(
+                "%(n)s confirmed signature from actors, writers, musicians, YouTubers and other creators.",
+                "%(n)s confirmed signatures from actors, writers, musicians, YouTubers and other creators.",
+                counts["total"],
+            )
+            % {"n": f"{counts['total']:,}"},
+            craft=filters["craft"],
+        ),
     }
     return render(request, "signatures/list.html", context, status=400 if error else 200)
 

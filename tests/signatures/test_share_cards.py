@@ -1,0 +1,80 @@
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from coalition.signatures.cards import share_card_png
+from coalition.signatures.models import Craft
+
+
+def png(response):
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    return Image.open(io.BytesIO(response.content))
+
+
+@pytest.mark.parametrize("url", ["/share/letter.png", *[f"/share/{craft}.png" for craft in Craft.values]])
+def test_share_cards_are_1200_by_630_png_images(client, signature_factory, url):
+    signature_factory.create_batch(2, craft="visual-artist")
+    image = png(client.get(url))
+    assert image.format == "PNG" and image.size == (1200, 630)
+    assert "max-age=300" in client.get(url)["Cache-Control"]
+
+
+@pytest.mark.parametrize("craft", ["astronaut", "ACTOR", "letter2", "%00", "..", "a" * 300])
+def test_an_unknown_craft_has_no_card(client, letter, craft):
+    assert client.get(f"/share/{craft}.png").status_code in (400, 404)
+
+
+def test_the_card_shows_the_count_and_changes_with_it(client, signature_factory):
+    signature_factory(craft="actor")
+    one = client.get("/share/actor.png").content
+    assert one == client.get("/share/actor.png").content, "served from the cache"
+    assert one != client.get("/share/writer.png").content, "one card per craft"
+    signature_factory(craft="actor")
+    from django.core.cache import cache
+
+    cache.clear()  # the card is redrawn once its few minutes in the cache are over
+    assert client.get("/share/actor.png").content != one
+
+
+def test_a_cached_card_costs_at_most_one_query(client, signature_factory, django_assert_max_num_queries):
+    signature_factory()
+    client.get("/share/letter.png")
+    with django_assert_max_num_queries(1):
+        png(client.get("/share/letter.png"))
+
+
+def meta(page, key):
+    match = re.search(rf'<meta (?:property|name)="{re.escape(key)}" content="([^"]*)">', page)
+    assert match, f"no {key}"
+    return match.group(1)
+
+
+def test_the_letter_page_and_the_list_carry_link_preview_tags(client, signature_factory):
+    signature_factory.create_batch(3)
+    home = client.get("/").text
+    assert meta(home, "og:image") == "http://127.0.0.1:8000/share/letter.png"
+    assert meta(home, "og:title") == "Consent first: an open letter from creators on AI"
+    assert "3 creators have signed" in meta(home, "og:description")
+    assert meta(home, "twitter:card") == "summary_large_image"
+    listing = client.get("/signatories/").text
+    assert meta(listing, "og:image") == "http://127.0.0.1:8000/share/letter.png"
+    assert meta(listing, "og:title") and "3 confirmed signatures" in meta(listing, "og:description")
+    assert meta(listing, "twitter:card") == "summary_large_image"
+    by_craft = client.get("/signatories/?craft=musician").text
+    assert meta(by_craft, "og:image") == "http://127.0.0.1:8000/share/musician.png"
+
+
+def test_link_preview_tags_follow_the_language(client, letter):
+    client.cookies["django_language"] = "fr"
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert meta(home, "og:title").startswith("Le consentement d&#x27;abord")
+
+
+def test_without_the_configured_font_cards_still_draw_accented_titles_legibly(client, letter, settings):
+    settings.SHARE_CARD_FONT = "/nonexistent/font.ttf"
+    assert png(client.get("/share/letter.png", HTTP_ACCEPT_LANGUAGE="fr")).size == (1200, 630)
+    card = {"kicker": "Coalition", "figure": "12", "caption": "ont signé", "footer": "example.org", "font_path": ""}
+    # Pillow's bundled font has no accented letters: they are drawn as their plain letters, never as boxes.
+    assert share_card_png(title="des créateurs", **card) == share_card_png(title="des createurs", **card)
