@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from coalition.core.csv_export import csv_response
 
 from . import moderation
-from .models import AuditEvent, Craft, NotableName, Signature, name_key
+from .models import AuditEvent, Craft, ListSnapshot, NotableName, Signature, name_key
 
 Status = Signature.Status
 SPIKE_FACTOR = 3
@@ -350,6 +350,23 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("reason", "signature__name")
     list_select_related = ("signature", "actor")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ListSnapshot)
+class ListSnapshotAdmin(admin.ModelAdmin):
+    """Published fingerprints: a snapshot cited by the press must never change or disappear."""
+
+    list_display = ("day", "rows", "size", "sha256", "taken_at")
+    date_hierarchy = "day"
 
     def has_add_permission(self, request):
         return False

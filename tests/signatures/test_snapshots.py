@@ -121,3 +121,13 @@ def test_the_press_page_makes_few_queries_whatever_the_number_of_snapshots(
         assert client.get("/press/").status_code == 200
     with django_assert_max_num_queries(2):
         assert download(client, now.date().isoformat())[0].status_code == 200
+
+
+def test_organisers_see_snapshots_in_the_admin_but_cannot_alter_them(admin_client, signature_factory):
+    signature_factory()
+    tasks.snapshot_public_list.delay().get()
+    snapshot = ListSnapshot.objects.get()
+    assert snapshot.sha256 in admin_client.get("/admin/signatures/listsnapshot/").text
+    assert admin_client.get(f"/admin/signatures/listsnapshot/{snapshot.pk}/delete/").status_code == 403
+    assert admin_client.post(f"/admin/signatures/listsnapshot/{snapshot.pk}/change/", {"rows": 9}).status_code == 403
+    assert ListSnapshot.objects.get().rows == 1
