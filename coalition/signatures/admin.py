@@ -343,36 +343,31 @@ class NotableNameAdmin(admin.ModelAdmin):
             moderation.watchlist_recorded(actor=request.user, name=name, change="removed")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that must never change once written: shown, never added, edited or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "signature", "from_status", "to_status", "actor", "reason")
     list_filter = ("action", "to_status")
     search_fields = ("reason", "signature__name")
     list_select_related = ("signature", "actor")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ListSnapshot)
-class ListSnapshotAdmin(admin.ModelAdmin):
+class ListSnapshotAdmin(ReadOnlyAdmin):
     """Published fingerprints: a snapshot cited by the press must never change or disappear."""
 
     list_display = ("day", "rows", "size", "sha256", "taken_at")
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -39,6 +39,10 @@ def name_key(name):
     return " ".join(sorted(name_tokens(name)))
 
 
+# The rows of the public list, as the partial indexes that serve it know them (publicly_listed() in SQL).
+PUBLICLY_LISTED = models.Q(status__in=["confirmed", "verified"], public=True)
+
+
 class SignatureQuerySet(models.QuerySet):
     def counted(self):
         """Signatures that count towards the totals: confirmed or verified, whether or not the name is shown."""
@@ -140,18 +144,18 @@ class Signature(models.Model):
             # The public list, newest first, paged by keyset: an index-only range scan at any depth.
             models.Index(
                 fields=["letter", "-confirmed_at", "-id"],
-                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                condition=PUBLICLY_LISTED,
                 name="signature_listed_keyset",
             ),
             # Filtering the list by country or by verified, still newest first by keyset.
             models.Index(
                 fields=["letter", "country", "-confirmed_at", "-id"],
-                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                condition=PUBLICLY_LISTED,
                 name="signature_listed_country",
             ),
             models.Index(
                 fields=["letter", "status", "-confirmed_at", "-id"],
-                condition=models.Q(status__in=["confirmed", "verified"], public=True),
+                condition=PUBLICLY_LISTED,
                 name="signature_listed_status",
             ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),

@@ -32,7 +32,9 @@ def test_the_sign_form_never_500s_and_stores_only_valid_signatures(letter, overr
     Signature.objects.all().delete()
 
 
-query = st.dictionaries(st.sampled_from(["q", "craft", "page", "x", "q[]"]), utf8_text, max_size=4)
+query = st.dictionaries(
+    st.sampled_from(["q", "craft", "country", "verified", "after", "page", "x", "q[]"]), utf8_text, max_size=4
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
