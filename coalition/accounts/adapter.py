@@ -1,7 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django import forms
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from coalition.mail.models import OutgoingMail
+from coalition.mail.services import mail_queue
 from coalition.signatures.services import email_normalise
 
 
@@ -13,3 +18,21 @@ class AccountAdapter(DefaultAccountAdapter):
             return email_normalise(email)
         except ValueError as exc:
             raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails (sign-in codes, address verification, password reset) go through our outbox, so they are
+        sent by the worker with its retries and carry the same headers as every other mail."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        message = self.render_mail(template_prefix, email, ctx)
+        html = next((body for body, kind in getattr(message, "alternatives", []) if kind == "text/html"), "")
+        text = message.body if message.content_subtype == "plain" else ""
+        for recipient in message.to:
+            mail_queue(
+                kind=OutgoingMail.Kind.ACCOUNT,
+                to=recipient,
+                language=get_language() or "en",
+                subject=message.subject,
+                body_text=text or html,
+                body_html=html if text else "",
+            )

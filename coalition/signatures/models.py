@@ -212,6 +212,7 @@ class AuditEvent(models.Model):
         NOTABLE = "notable", _("Notable flag")
         WATCHLIST = "watchlist", _("Watchlist change")
         EXPORT = "export", _("Export")
+        EDIT = "edit", _("Changed by the signer")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     signature = models.ForeignKey(

@@ -154,7 +154,9 @@ def signature_create(
 def mail_allowed_today(*, email):
     """No address gets more than MAIL_MAX_PER_ADDRESS_PER_DAY mails from the form, whoever fills it in."""
     since = timezone.now() - timedelta(days=1)
-    return OutgoingMail.objects.filter(to=email, created_at__gte=since).count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
+    # Sign-in codes the address asked for itself do not use up the form's allowance.
+    sent = OutgoingMail.objects.filter(to=email, created_at__gte=since).exclude(kind=OutgoingMail.Kind.ACCOUNT)
+    return sent.count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
 
 
 def signature_confirmation_link(*, signature):
