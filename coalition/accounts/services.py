@@ -122,7 +122,7 @@ def member_signature_update(*, user, signature_id, name, affiliation, profile_ur
 
 def member_signature_withdraw(*, user, signature_id):
     signature = _owned(user=user, signature_id=signature_id)
-    moved, _ = signature_withdraw_by_signer(signature_ids=[signature.pk])
+    moved, _refused = signature_withdraw_by_signer(signature_ids=[signature.pk])
     if not moved:
         raise MemberError(_("This signature cannot be withdrawn."))
     return signature
