@@ -103,3 +103,16 @@ def member_data(*, user):
             for m in OutgoingMail.objects.filter(to__in=emails).order_by("created_at")
         ],
     }
+
+
+def with_member_bios(signatures):
+    """`signatures` with `member_bio`: the public bio of the member whose verified address signed, in the same
+    query (a correlated subquery, run only for the rows fetched)."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import MemberProfile
+
+    bios = MemberProfile.objects.filter(
+        user__emailaddress__email=OuterRef("email"), user__emailaddress__verified=True
+    ).exclude(bio="")
+    return signatures.annotate(member_bio=Subquery(bios.values("bio")[:1]))

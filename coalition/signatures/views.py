@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
 from coalition.core.views import rate_limited
@@ -105,24 +106,23 @@ def signatory_page(request):
         error = None
     except FilterError as exc:
         filters, error = {"craft": None, "q": ""}, str(exc)
+    listed = with_member_bios(signatory_list(letter=letter, **filters))
     try:
         window = signatory_window(
-            signatures=signatory_list(letter=letter, **filters),
+            signatures=listed,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             size=settings.SIGNATORIES_PER_PAGE,
         )
     except FilterError as exc:
         error = str(exc)
-        window = signatory_window(
-            signatures=signatory_list(letter=letter, **filters), size=settings.SIGNATORIES_PER_PAGE
-        )
+        window = signatory_window(signatures=listed, size=settings.SIGNATORIES_PER_PAGE)
     counts = signature_counts(letter=letter)
     first_page = not request.GET.get("after") and not request.GET.get("before")
     show_notable = first_page and not filters["craft"] and not filters["q"]
     context = {
         "letter": letter,
-        "notable": signatory_notable(letter=letter) if show_notable else [],
+        "notable": with_member_bios(signatory_notable(letter=letter)) if show_notable else [],
         "window": window,
         "filters": filters,
         "error": error,
