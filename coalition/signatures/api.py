@@ -8,6 +8,8 @@ from coalition.letters.selectors import letter_current
 from .selectors import (
     COUNTS_CACHE_SECONDS,
     FilterError,
+    organisation_list,
+    organisation_public_dict,
     signatory_filters,
     signatory_list,
     signatory_public_dict,
@@ -62,3 +64,10 @@ def stats(request):
     # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
     patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
     return response  # ConditionalGetMiddleware adds the ETag and answers 304
+
+
+@require_safe
+def organisations(request):
+    """Verified organisations endorsing the letter; never a contact's name or address."""
+    rows = [organisation_public_dict(o) for o in organisation_list(letter=letter_current())]
+    return JsonResponse({"count": len(rows), "results": rows}, json_dumps_params={"ensure_ascii": False})

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Craft, Signature
+from .models import Craft, Organisation, Signature
 from .services import email_is_disposable, email_normalise, email_suggestion
 
 _STARTED_SALT = "signatures.sign-form.started"
@@ -160,4 +160,45 @@ class SignForm(forms.Form):
             raise forms.ValidationError(
                 _("Please use a permanent email address: we cannot confirm signatures from disposable mail services.")
             )
+        return email
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    kind = forms.ChoiceField(label=_("It is a"), choices=[("", _("Choose one"))] + Organisation.Kind.choices)
+    website = HttpURLField(
+        label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
+    )
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False)
+    contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
+    contact_email = forms.CharField(
+        label=_("Your email address at the organisation"),
+        max_length=254,
+        widget=forms.EmailInput,
+        help_text=_(
+            "Never shown publicly. An address on the organisation's own domain lets our organisers verify it quickly."
+        ),
+    )
+    authority = forms.BooleanField(
+        label=_("I am authorised to endorse the letter on behalf of this organisation."),
+        error_messages={"required": _("Please confirm you may speak for the organisation.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("—"))] + list(countries)
+
+    def clean_name(self):
+        return clean_display_text(self.cleaned_data["name"])
+
+    def clean_contact_name(self):
+        return clean_display_text(self.cleaned_data["contact_name"])
+
+    def clean_contact_email(self):
+        try:
+            email = email_normalise(self.cleaned_data["contact_email"])
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        if email_is_disposable(email):
+            raise forms.ValidationError(_("Please use a permanent email address."))
         return email

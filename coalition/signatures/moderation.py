@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from coalition.mail.models import OutgoingMail
 
-from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, SignatureCount, name_tokens
+from .models import (
+    Approval,
+    AuditEvent,
+    ConfirmationToken,
+    NotableName,
+    Organisation,
+    Signature,
+    SignatureCount,
+    name_tokens,
+)
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -366,3 +375,32 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
             )
     signature.refresh_from_db()
     return signature
+
+
+@transaction.atomic
+def organisation_set_status(*, organisation_ids, status, actor):
+    """Verify (list) or reject organisations; audited. Returns the ids that changed."""
+    rows = list(
+        Organisation.objects.select_for_update()
+        .filter(pk__in=list(organisation_ids))
+        .exclude(status=status)
+        .values_list("pk", "name", "status")
+    )
+    ids = [pk for pk, _name, _status in rows]
+    verified = status == Organisation.Status.VERIFIED
+    Organisation.objects.filter(pk__in=ids).update(
+        status=status, verified_by=actor if verified else None, verified_at=timezone.now() if verified else None
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditEvent.Action.ORGANISATION,
+                actor=actor,
+                from_status=before,
+                to_status=status,
+                reason=f"organisation: {name}",
+            )
+            for _pk, name, before in rows
+        ]
+    )
+    return ids

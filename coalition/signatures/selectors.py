@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Lower
 
-from .models import Craft, Signature, SignatureCount
+from .models import Craft, Organisation, Signature, SignatureCount
 
 MAX_QUERY_LENGTH = 100
 PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at", "status", "notable")
@@ -145,3 +145,28 @@ def signature_counts(*, letter):
 def craft_breakdown(counts):
     """[(slug, label, n)] in the order crafts are offered, for templates."""
     return [(slug, label, counts["by_craft"][slug]) for slug, label in Craft.choices]
+
+
+ORGANISATIONS_SHOWN = 1000
+
+
+def organisation_list(*, letter):
+    """Verified organisations, by name, with only their public fields."""
+    return (
+        Organisation.objects.publicly_listed()
+        .filter(letter=letter)
+        .only("id", "name", "kind", "website", "country", "verified_at")
+        .order_by("name", "id")[:ORGANISATIONS_SHOWN]
+    )
+
+
+def organisation_public_dict(organisation):
+    """The public face of an organisation: never its contact's name or address."""
+    return {
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "kind_label": str(Organisation.Kind(organisation.kind).label),
+        "website": organisation.website,
+        "country": organisation.country.code or "",
+        "verified_at": organisation.verified_at.isoformat(),
+    }

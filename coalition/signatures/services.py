@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
-from .models import ConfirmationToken, Signature
+from .models import ConfirmationToken, Organisation, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
 
 
@@ -203,3 +203,25 @@ def signature_purge_unconfirmed():
     cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
     _, deleted = Signature.objects.filter(status=Signature.Status.PENDING, created_at__lt=cutoff).delete()
     return deleted.get("signatures.Signature", 0)
+
+
+@transaction.atomic
+def organisation_create(*, letter, name, kind, website, contact_name, contact_email, country=""):
+    """Record an organisation's endorsement, unlisted until an organiser verifies it. Asking twice is harmless.
+    Returns (organisation, created)."""
+    organisation = Organisation(
+        letter=letter,
+        name=name,
+        kind=kind,
+        website=website,
+        country=country,
+        contact_name=contact_name,
+        contact_email=email_normalise(contact_email),
+    )
+    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        return Organisation.objects.get(letter=letter, contact_email=organisation.contact_email, name=name), False
+    return organisation, True

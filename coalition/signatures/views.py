@@ -12,11 +12,12 @@ from coalition.core.models import Switches
 from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
-from .forms import CONSENT_TEXT, SignForm
+from .forms import CONSENT_TEXT, OrganisationForm, SignForm
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
     FilterError,
     craft_breakdown,
+    organisation_list,
     signatory_filters,
     signatory_list,
     signatory_notable,
@@ -24,7 +25,7 @@ from .selectors import (
     signatory_window,
     signature_counts,
 )
-from .services import TokenError, signature_confirm, signature_create, token_check
+from .services import TokenError, organisation_create, signature_confirm, signature_create, token_check
 
 
 def _sign(request, letter, version, data):
@@ -123,6 +124,7 @@ def signatory_page(request):
     context = {
         "letter": letter,
         "notable": with_member_bios(signatory_notable(letter=letter)) if show_notable else [],
+        "organisations": organisation_list(letter=letter) if show_notable else [],
         "window": window,
         "filters": filters,
         "error": error,
@@ -145,3 +147,21 @@ def signatory_csv(request):
         for public in map(signatory_public_dict, signatory_list(letter=letter, **filters).iterator(chunk_size=2000))
     )
     return csv_response(header=header, rows=rows, filename="signatories.csv")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_endorse(request):
+    letter = letter_current()
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if sign_ip_limited(request):
+            return rate_limited(request)
+        if letter.is_open and form.is_valid():
+            try:
+                organisation_create(letter=letter, **{k: v for k, v in form.cleaned_data.items() if k != "authority"})
+            except (ValidationError, ValueError):
+                form.add_error(None, _("We could not record this endorsement. Please check the details."))
+            else:
+                return render(request, "signatures/organisation_thanks.html")
+    status = 400 if form.is_bound else 200
+    return render(request, "signatures/organisation_endorse.html", {"form": form, "letter": letter}, status=status)
