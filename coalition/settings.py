@@ -140,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.signatures.tasks.reconcile_signature_counts",
         "schedule": timedelta(minutes=15),
     },
+    "recheck-channel-proofs": {
+        "task": "coalition.signatures.tasks.recheck_channel_proofs",
+        "schedule": timedelta(hours=1),
+    },
     "purge-withdrawn-signatures": {
         "task": "coalition.signatures.tasks.purge_withdrawn_signatures",
         "schedule": timedelta(hours=1),
@@ -262,6 +266,10 @@ SIGNATURE_TOKEN_TTL = timedelta(days=7)
 # First confirmation mail plus resends, per address and letter: no mail-bombing through the form.
 SIGNATURE_MAX_MAILS = env.int("SIGNATURE_MAX_MAILS", default=5)
 SIGNATORIES_PER_PAGE = 50
+# Proof of channel: one fetch of a creator's page is bounded in time and size, and repeated now and then.
+CHANNEL_FETCH_TIMEOUT = env.int("CHANNEL_FETCH_TIMEOUT", default=10)
+CHANNEL_FETCH_MAX_BYTES = env.int("CHANNEL_FETCH_MAX_BYTES", default=2_000_000)
+CHANNEL_RECHECK_INTERVAL = timedelta(days=env.int("CHANNEL_RECHECK_DAYS", default=7))
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_countries import countries
 
-from coalition.signatures.forms import SignForm, clean_display_text
+from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text
 from coalition.signatures.models import Craft
 from coalition.signatures.services import email_normalise
 
@@ -95,4 +95,13 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_lazy("Yes, delete my account and withdraw my signature"),
         error_messages={"required": _lazy("Tick this box to confirm.")},
+    )
+
+
+class ChannelForm(forms.Form):
+    url = HttpURLField(
+        label=_lazy("Your channel, podcast feed or newsletter page"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_lazy("A public http or https page where you can place the text below."),
     )

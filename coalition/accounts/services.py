@@ -143,3 +143,23 @@ def member_delete(*, user):
     # Only proven addresses: an unverified one may be someone else's, with mail of theirs queued.
     OutgoingMail.objects.filter(to__in=emails).delete()
     user.delete()
+
+
+def member_channel_proof(*, user, signature_id, url):
+    from coalition.signatures.services import channel_proof_start
+
+    signature = _owned(user=user, signature_id=signature_id)
+    if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD):
+        raise MemberError(_("Only a confirmed signature can carry a channel proof."))
+    return channel_proof_start(signature=signature, url=url)
+
+
+@transaction.atomic
+def member_channel_recheck(*, user, signature_id):
+    from coalition.signatures.services import channel_check_enqueue
+
+    signature = _owned(user=user, signature_id=signature_id)
+    proof = getattr(signature, "channel_proof", None)
+    if proof is None:
+        raise MemberError(_("Name your channel first."))
+    return channel_check_enqueue(proof=proof)

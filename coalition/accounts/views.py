@@ -16,28 +16,33 @@ from django.views.decorators.http import require_http_methods, require_safe
 from coalition.signatures.models import Signature
 
 from . import selectors, services
-from .forms import UPDATES_CONSENT_TEXT, DeleteAccountForm, ProfileForm, SignatureDisplayForm
+from .forms import UPDATES_CONSENT_TEXT, ChannelForm, DeleteAccountForm, ProfileForm, SignatureDisplayForm
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
 
 def _signature_forms(user, bound=None):
-    """Each of the member's signatures with its form; `bound` is (signature_id, form) for the one just posted."""
+    """Each of the member's signatures with its forms and channel proof; `bound` is (signature_id, form) for the
+    form just posted with errors."""
     rows = []
-    for signature in selectors.member_signatures(user=user):
+    for signature in selectors.member_signatures(user=user).select_related("channel_proof"):
+        proof = getattr(signature, "channel_proof", None)
+        display = SignatureDisplayForm(
+            initial={
+                "name": signature.name,
+                "affiliation": signature.affiliation,
+                "profile_url": signature.profile_url,
+                "public": signature.public,
+            },
+            prefix=f"s{signature.pk}",
+        )
+        channel = ChannelForm(initial={"url": proof.url if proof else ""}, prefix=f"c{signature.pk}")
         if bound and bound[0] == signature.pk:
-            form = bound[1]
-        else:
-            form = SignatureDisplayForm(
-                initial={
-                    "name": signature.name,
-                    "affiliation": signature.affiliation,
-                    "profile_url": signature.profile_url,
-                    "public": signature.public,
-                },
-                prefix=f"s{signature.pk}",
-            )
-        rows.append((signature, form))
+            if isinstance(bound[1], ChannelForm):
+                channel = bound[1]
+            else:
+                display = bound[1]
+        rows.append((signature, display, channel, proof))
     return rows
 
 
@@ -60,6 +65,29 @@ def _posted_signature_id(request):
         raise Http404 from None
 
 
+SIGNATURE_ACTIONS = ("update", "withdraw", "channel", "recheck")
+
+
+def _signature_action(request, signature_id, action, form):
+    """Carry out one action on the member's own signature; True when done, False when `form` has errors."""
+    user = request.user
+    if action == "withdraw":
+        services.member_signature_withdraw(user=user, signature_id=signature_id)
+        messages.success(request, _("Your signature is withdrawn: it has left the list and the counts."))
+    elif action == "recheck":
+        queued = services.member_channel_recheck(user=user, signature_id=signature_id)
+        messages.success(request, _("Checking your channel now.") if queued else _("Checked a moment ago."))
+    elif not form.is_valid():
+        return False
+    elif action == "channel":
+        services.member_channel_proof(user=user, signature_id=signature_id, url=form.cleaned_data["url"])
+        messages.success(request, _("Now place the text shown below on that page; we check it now and then."))
+    else:
+        services.member_signature_update(user=user, signature_id=signature_id, **form.cleaned_data)
+        messages.success(request, _("Saved. The public list shows your changes now."))
+    return True
+
+
 @never_cache
 @login_required
 @require_http_methods(GET_OR_POST)
@@ -68,17 +96,14 @@ def signature(request):
     if request.method == "POST":
         signature_id = _posted_signature_id(request)
         action = request.POST.get("action")
-        if action not in ("update", "withdraw"):
+        if action not in SIGNATURE_ACTIONS:
             raise Http404
-        form = SignatureDisplayForm(request.POST, prefix=f"s{signature_id}")
+        if action == "channel":
+            form = ChannelForm(request.POST, prefix=f"c{signature_id}")
+        else:
+            form = SignatureDisplayForm(request.POST, prefix=f"s{signature_id}")
         try:
-            if action == "withdraw":
-                services.member_signature_withdraw(user=request.user, signature_id=signature_id)
-                messages.success(request, _("Your signature is withdrawn: it has left the list and the counts."))
-                return redirect("accounts:signature")
-            if form.is_valid():
-                services.member_signature_update(user=request.user, signature_id=signature_id, **form.cleaned_data)
-                messages.success(request, _("Saved. The public list shows your changes now."))
+            if _signature_action(request, signature_id, action, form):
                 return redirect("accounts:signature")
         except Signature.DoesNotExist:
             raise Http404 from None

@@ -116,6 +116,9 @@ class Signature(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    channel_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the signer last proved they run the channel they link to.")
+    )
     mails_sent = models.PositiveSmallIntegerField(
         default=0, help_text=_("Mails queued for this signature, capped against mail-bombing.")
     )
@@ -313,3 +316,24 @@ class Organisation(models.Model):
         """The contact address is on the website's domain (or a subdomain of it): the usual proof."""
         site, mail = self.website_domain, self.contact_domain
         return bool(site) and (mail == site or mail.endswith("." + site) or site.endswith("." + mail))
+
+
+class ChannelProof(models.Model):
+    """A creator's proof that they run a channel: the token we gave them, found at the URL they named."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a check")
+        VERIFIED = "verified", _("Channel verified")
+        FAILED = "failed", _("Token not found")
+
+    signature = models.OneToOneField(Signature, on_delete=models.CASCADE, related_name="channel_proof")
+    url = models.URLField(max_length=500)
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"channel proof for signature {self.signature_id}"

@@ -17,6 +17,7 @@ from coalition.mail.models import OutgoingMail
 from .models import (
     Approval,
     AuditEvent,
+    ChannelProof,
     ConfirmationToken,
     NotableName,
     Organisation,
@@ -315,7 +316,9 @@ def signature_erase_personal_data(*, signature_ids):
     ids = list(signature_ids)
     OutgoingMail.objects.filter(signature_id__in=ids).delete()
     ConfirmationToken.objects.filter(signature_id__in=ids).delete()
+    ChannelProof.objects.filter(signature_id__in=ids).delete()
     Signature.objects.filter(pk__in=ids).update(
+        channel_verified_at=None,
         name="",
         email=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value(f"@{ERASED_DOMAIN}")),
         email_domain=ERASED_DOMAIN,

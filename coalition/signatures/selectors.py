@@ -11,7 +11,17 @@ from django.db.models.functions import Lower
 from .models import Craft, Organisation, Signature, SignatureCount
 
 MAX_QUERY_LENGTH = 100
-PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at", "status", "notable")
+PUBLIC_FIELDS = (
+    "name",
+    "craft",
+    "affiliation",
+    "country",
+    "profile_url",
+    "confirmed_at",
+    "status",
+    "notable",
+    "channel_verified_at",
+)
 
 
 class FilterError(ValueError):
@@ -121,6 +131,7 @@ def signatory_public_dict(signature):
         "confirmed_at": signature.confirmed_at.isoformat(),
         "verified": signature.status == Signature.Status.VERIFIED,
         "notable": signature.notable,
+        "channel_verified": signature.channel_verified_at is not None,
     }
 
 

@@ -20,3 +20,17 @@ def reconcile_signature_counts():
     from .moderation import reconcile_signature_counts as reconcile
 
     return reconcile()
+
+
+@shared_task
+def check_channel_proof(proof_id):
+    return services.channel_proof_check(proof_id=proof_id)
+
+
+@shared_task
+def recheck_channel_proofs():
+    """Verified channels are checked again now and then: the mark stays only while the token does."""
+    ids = services.channel_proofs_due()
+    for proof_id in ids:
+        check_channel_proof.delay(proof_id)
+    return len(ids)
