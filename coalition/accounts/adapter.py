@@ -5,6 +5,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from coalition.accounts.services import UNPROVEN_SESSION_KEY, member_password_drop
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 from coalition.signatures.services import email_normalise
@@ -18,6 +19,12 @@ class AccountAdapter(DefaultAccountAdapter):
             return email_normalise(email)
         except ValueError as exc:
             raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+
+    def login(self, request, user):
+        proven_by_code = (request.session.get("account_authentication_methods") or [{}])[-1].get("method") == "code"
+        if request.session.pop(UNPROVEN_SESSION_KEY, None) == user.pk and proven_by_code:
+            member_password_drop(user=user)
+        super().login(request, user)
 
     def send_mail(self, template_prefix, email, context):
         """allauth's mails (sign-in codes, address verification, password reset) go through our outbox, so they are

@@ -1,4 +1,5 @@
 from allauth.account.forms import RequestLoginCodeForm
+from allauth.core import context as allauth_context
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from coalition.signatures.models import Craft
 from coalition.signatures.services import email_normalise
 
 from .models import BIO_MAX_LENGTH, MemberProfile
-from .services import member_for_signer
+from .services import UNPROVEN_SESSION_KEY, member_for_signer, member_is_unproven
 
 
 class MemberLoginCodeForm(RequestLoginCodeForm):
@@ -27,6 +28,10 @@ class MemberLoginCodeForm(RequestLoginCodeForm):
         email = super().clean_email()
         if email and self._user is None:
             self._user = member_for_signer(email=email)
+        elif email and member_is_unproven(user=self._user):
+            # Someone set a password on this address without ever proving it is theirs; whoever proves it now
+            # with the code must not share the account with them (see AccountAdapter.login).
+            allauth_context.request.session[UNPROVEN_SESSION_KEY] = self._user.pk
         return email
 
 

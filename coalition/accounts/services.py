@@ -45,6 +45,24 @@ def member_for_signer(*, email):
     return user
 
 
+UNPROVEN_SESSION_KEY = "accounts.unproven_account"
+
+
+def member_is_unproven(*, user):
+    """An account with a password whose owner never proved any address: anyone could have made it."""
+    return (
+        user is not None
+        and user.has_usable_password()
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    )
+
+
+def member_password_drop(*, user):
+    """The person who just proved the address by code owns the account; a password set before that proof goes."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+
+
 def member_profile(*, user):
     return MemberProfile.objects.get_or_create(user=user)[0]
 

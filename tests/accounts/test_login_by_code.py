@@ -88,3 +88,25 @@ def test_sign_in_pages_use_the_site_layout(client, db):
     page = client.get("/accounts/login/code/")
     assert page.status_code == 200
     assert "Creators Coalition on AI" in page.text and "site.css" in page.text
+
+
+def test_a_password_set_by_someone_who_never_proved_the_address_stops_working(
+    client, signed_and_confirmed, sign_in_by_code, committed, django_user_model
+):
+    intruder = Client()
+    passphrase = "intruders-long-passphrase-9"
+    committed(
+        intruder.post,
+        "/accounts/signup/",
+        {"email": "ada@example.org", "password1": passphrase, "password2": passphrase},
+    )
+    assert intruder.post("/accounts/login/", {"login": "ada@example.org", "password": passphrase}).status_code == 302
+    assert "_auth_user_id" not in intruder.session, "unverified: no sign-in by password"
+    signed_and_confirmed()
+    sign_in_by_code("ada@example.org")
+    user = django_user_model.objects.get(email="ada@example.org")
+    assert not user.has_usable_password()
+    late = Client()
+    late.post("/accounts/login/", {"login": "ada@example.org", "password": passphrase})
+    assert "_auth_user_id" not in late.session
+    assert "Ada Lovelace" in client.get("/account/signature/").text
