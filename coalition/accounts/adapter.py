@@ -1,24 +1,18 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django import forms
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from coalition.accounts.services import UNPROVEN_SESSION_KEY, member_password_drop
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
-from coalition.signatures.services import email_normalise
+from coalition.signatures.forms import clean_email_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email):
         """Accounts use the addresses signatures use: one normalisation, so a signer's account finds their signature."""
-        email = super().clean_email(email)
-        try:
-            return email_normalise(email)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        return clean_email_address(super().clean_email(email))
 
     def login(self, request, user):
         proven_by_code = (request.session.get("account_authentication_methods") or [{}])[-1].get("method") == "code"

@@ -2,13 +2,11 @@ from allauth.account.forms import RequestLoginCodeForm
 from allauth.core import context as allauth_context
 from django import forms
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_countries import countries
 
-from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text
+from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address
 from coalition.signatures.models import Craft
-from coalition.signatures.services import email_normalise
 
 from .models import BIO_MAX_LENGTH, MemberProfile
 from .services import UNPROVEN_SESSION_KEY, member_for_signer, member_is_unproven
@@ -19,12 +17,8 @@ class MemberLoginCodeForm(RequestLoginCodeForm):
     the code, sent to the address, is what proves it is theirs."""
 
     def clean_email(self):
-        raw = self.cleaned_data.get("email")
-        if raw:
-            try:
-                self.cleaned_data["email"] = email_normalise(raw)
-            except ValueError as exc:
-                raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        if self.cleaned_data.get("email"):
+            self.cleaned_data["email"] = clean_email_address(self.cleaned_data["email"])
         email = super().clean_email()
         if email and self._user is None:
             self._user = member_for_signer(email=email)

@@ -47,6 +47,14 @@ def clean_display_text(value):
     return value
 
 
+def clean_email_address(raw):
+    """One address check for every form (and allauth's): normalised as signatures store it, or a clear error."""
+    try:
+        return email_normalise(raw)
+    except ValueError as exc:
+        raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+
+
 class HttpURLField(forms.URLField):
     default_validators = [URLValidator(schemes=["http", "https"])]
 
@@ -142,10 +150,7 @@ class SignForm(forms.Form):
         return clean_display_text(self.cleaned_data["affiliation"])
 
     def clean_email(self):
-        try:
-            email = email_normalise(self.cleaned_data["email"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        email = clean_email_address(self.cleaned_data["email"])
         # Typo domains are often disposable catch-alls too: offer the correction first.
         suggestion = email_suggestion(email)
         if suggestion and not self.data.get("keep_email"):
@@ -195,10 +200,7 @@ class OrganisationForm(forms.Form):
         return clean_display_text(self.cleaned_data["contact_name"])
 
     def clean_contact_email(self):
-        try:
-            email = email_normalise(self.cleaned_data["contact_email"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        email = clean_email_address(self.cleaned_data["contact_email"])
         if email_is_disposable(email):
             raise forms.ValidationError(_("Please use a permanent email address."))
         return email
