@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.signatures.tasks.snapshot_public_list",
         "schedule": timedelta(hours=1),
     },
+    "recheck-channel-proofs": {
+        "task": "coalition.signatures.tasks.recheck_channel_proofs",
+        "schedule": timedelta(hours=1),
+    },
     "purge-withdrawn-signatures": {
         "task": "coalition.signatures.tasks.purge_withdrawn_signatures",
         "schedule": timedelta(hours=1),
@@ -171,8 +175,14 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {}  # allauth's defaults, applied to every login, including the admin's (see urls.py)
+# Members sign in with a code mailed to them; organisers may use a password instead.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("LOGIN_CODE_TIMEOUT_SECONDS", default=600)
+ACCOUNT_FORMS = {"request_login_code": "coalition.accounts.forms.MemberLoginCodeForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Creators Coalition on AI] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "accounts:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -265,6 +275,10 @@ SIGNATURE_MAX_MAILS = env.int("SIGNATURE_MAX_MAILS", default=5)
 SIGNATORIES_PER_PAGE = 50
 # A TrueType font with accents for the share cards; empty or missing: Pillow's bundled font, ASCII only.
 SHARE_CARD_FONT = env.str("SHARE_CARD_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# Proof of channel: one fetch of a creator's page is bounded in time and size, and repeated now and then.
+CHANNEL_FETCH_TIMEOUT = env.int("CHANNEL_FETCH_TIMEOUT", default=10)
+CHANNEL_FETCH_MAX_BYTES = env.int("CHANNEL_FETCH_MAX_BYTES", default=2_000_000)
+CHANNEL_RECHECK_INTERVAL = timedelta(days=env.int("CHANNEL_RECHECK_DAYS", default=7))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("coalition.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("coalition.signatures.urls")),
 ]

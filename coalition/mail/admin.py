@@ -10,7 +10,9 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "to", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("to",)
-    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+    # A queued account mail holds a sign-in code: not for anyone's eyes but the addressee's.
+    readonly_fields = [f.name for f in OutgoingMail._meta.fields if f.name not in ("body_text", "body_html")]
+    exclude = ("body_text", "body_html")
     actions = ["retry"]
 
     @admin.action(description="Retry sending the selected mails that gave up")

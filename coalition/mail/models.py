@@ -13,6 +13,9 @@ class OutgoingMail(models.Model):
     class Kind(models.TextChoices):
         SIGNATURE_CONFIRMATION = "signature_confirmation", _("Signature confirmation")
         ALREADY_SIGNED = "already_signed", _("Already signed notice")
+        # Rendered when queued (allauth's sign-in codes and links live in the session, not in our tables);
+        # the rendered text is erased once sent.
+        ACCOUNT = "account", _("Account mail (sign-in code, address verification)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -26,6 +29,9 @@ class OutgoingMail(models.Model):
     signature = models.ForeignKey(
         "signatures.Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
     )
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True, help_text=_("Only for mails rendered when queued; erased once sent."))
+    body_html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

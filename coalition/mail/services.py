@@ -26,9 +26,19 @@ class TemporaryMailError(Exception):
     """Sending failed in a way worth retrying (SMTP down, 4xx answers)."""
 
 
-def mail_queue(*, kind, to, language="en", signature=None):
-    """Record a mail we owe, in the caller's transaction; enqueue it once that commits."""
-    mail = OutgoingMail.objects.create(kind=kind, to=to, language=language, signature=signature)
+def mail_queue(*, kind, to, language="en", signature=None, subject="", body_text="", body_html=""):
+    """Record a mail we owe, in the caller's transaction; enqueue it once that commits.
+
+    Most kinds are rendered when sent, from the current state; `subject`/`body_*` carry a mail rendered now."""
+    mail = OutgoingMail.objects.create(
+        kind=kind,
+        to=to,
+        language=language,
+        signature=signature,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
     transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk), robust=True)
     return mail
 
@@ -82,6 +92,8 @@ def mail_render(*, kind, language, context):
 
 
 def mail_is_still_owed(mail):
+    if mail.kind == OutgoingMail.Kind.ACCOUNT:
+        return bool(mail.body_text)
     if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
         return mail.signature is not None and mail.signature.status == mail.signature.Status.PENDING
     return mail.signature is not None
@@ -95,9 +107,13 @@ def mail_send(*, mail_id):
     if not mail_is_still_owed(mail):
         OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, last_error="no longer needed")
         return "not needed"
-    subject, text, html = mail_render(kind=mail.kind, language=mail.language, context=_context(mail))
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[mail.to])
-    message.attach_alternative(html, "text/html")
+    if mail.kind == OutgoingMail.Kind.ACCOUNT:
+        subject, text, html = mail.subject, mail.body_text, mail.body_html
+    else:
+        subject, text, html = mail_render(kind=mail.kind, language=mail.language, context=_context(mail))
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[mail.to], headers=mail_headers(to=mail.to))
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
         message.send()
     except Exception as exc:
@@ -110,8 +126,19 @@ def mail_send(*, mail_id):
             raise TemporaryMailError(str(exc)) from exc
         logger.error("Mail %s refused for good: %s", mail_id, exc)
         return "failed"
-    OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, sent_at=timezone.now())
+    # Sign-in codes and links are not kept once delivered.
+    OutgoingMail.objects.filter(pk=mail_id).update(
+        status=OutgoingMail.Status.SENT, sent_at=timezone.now(), body_text="", body_html=""
+    )
     return "sent"
+
+
+def mail_headers(*, to):
+    """Headers every mail carries: a one-click way out of coalition updates (RFC 2369 and RFC 8058)."""
+    from coalition.accounts.services import unsubscribe_url
+
+    url = unsubscribe_url(email=to)
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def mail_give_up(*, mail_id, error):

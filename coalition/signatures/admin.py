@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from coalition.core.csv_export import csv_response
 
 from . import moderation
-from .models import AuditEvent, Craft, ListSnapshot, NotableName, Signature, name_key
+from .models import AuditEvent, Craft, ListSnapshot, NotableName, Organisation, Signature, name_key
 
 Status = Signature.Status
 SPIKE_FACTOR = 3
@@ -371,3 +371,48 @@ class ListSnapshotAdmin(ReadOnlyAdmin):
 
     list_display = ("day", "rows", "size", "sha256", "taken_at")
     date_hierarchy = "day"
+
+
+class OrganisationStatusFilter(StatusFilter):
+    """Opens on the organisations waiting for an organiser."""
+
+    default = Organisation.Status.PENDING
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All")), *Organisation.Status.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value) if value in Organisation.Status.values else queryset.none()
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "website_domain", "contact_domain", "domain_matches", "status", "created_at")
+    list_filter = (OrganisationStatusFilter, "kind")
+    search_fields = ("name", "website", "contact_email")
+    readonly_fields = ("contact_domain", "status", "verified_by", "verified_at", "created_at")
+    actions = ["verify", "reject"]
+
+    @admin.display(boolean=True, description=_("address on the website's domain"))
+    def domain_matches(self, obj):
+        return obj.domain_matches
+
+    def has_add_permission(self, request):
+        return False
+
+    def _set(self, request, queryset, status, verb):
+        changed = moderation.organisation_set_status(
+            organisation_ids=list(queryset.values_list("pk", flat=True)), status=status, actor=request.user
+        )
+        self.message_user(request, f"{len(changed)} organisation(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description=_("Verify and list the selected organisations"), permissions=["change"])
+    def verify(self, request, queryset):
+        self._set(request, queryset, Organisation.Status.VERIFIED, "verified")
+
+    @admin.action(description=_("Reject the selected organisations"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._set(request, queryset, Organisation.Status.REJECTED, "rejected")

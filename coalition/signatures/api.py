@@ -11,10 +11,12 @@ from pydantic import ConfigDict, Field, create_model
 
 from coalition.letters.selectors import letter_current
 
-from .models import Craft
+from .models import Craft, Organisation
 from .selectors import (
     COUNTS_CACHE_SECONDS,
     FilterError,
+    organisation_list,
+    organisation_public_dict,
     signatory_filters,
     signatory_list,
     signatory_public_dict,
@@ -65,12 +67,29 @@ class Signatory(Schema):
     )
     verified: bool = Field(description="The coalition's organisers checked who this is.")
     notable: bool = Field(description="Shown first, in its own section of the list.")
+    channel_verified: bool = Field(
+        description="The signer proved they run the channel, podcast or newsletter at profile_url."
+    )
 
 
 class SignatoryPage(Schema):
     next: str | None = Field(description="Link to the next, older page; null on the last page.")
     previous: str | None = Field(description="Link to the previous, newer page; null on the first page.")
     results: list[Signatory]
+
+
+class PublicOrganisation(Schema):
+    name: str
+    kind: str = Field(json_schema_extra={"enum": Organisation.Kind.values})
+    kind_label: str = Field(description="The kind's name, in the language the request asks for.")
+    website: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code, or empty when not given.")
+    verified_at: str = Field(json_schema_extra={"format": "date-time"}, description="When an organiser verified it.")
+
+
+class OrganisationPage(Schema):
+    count: int
+    results: list[PublicOrganisation]
 
 
 ByCraft = create_model(
@@ -151,3 +170,16 @@ def stats(request, response: HttpResponse):
     # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
     patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
     return signature_counts(letter=letter_current())  # ConditionalGetMiddleware adds the ETag and answers 304
+
+
+@api.api_operation(["HEAD"], "/organisations/", response=OrganisationPage, include_in_schema=False)
+@api.get(
+    "/organisations/",
+    response=OrganisationPage,
+    url_name="api_organisations",
+    summary="Organisations endorsing the letter",
+    description="Unions, guilds and studios whose endorsement an organiser verified. Never a contact's name or address.",
+)
+def organisations(request):
+    rows = [organisation_public_dict(o) for o in organisation_list(letter=letter_current())]
+    return {"count": len(rows), "results": rows}

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Craft, Signature
+from .models import Craft, Organisation, Signature
 from .services import email_is_disposable, email_normalise, email_suggestion
 
 _STARTED_SALT = "signatures.sign-form.started"
@@ -45,6 +45,14 @@ def clean_display_text(value):
     if value and not any(unicodedata.category(c)[0] in "LNS" for c in value):
         raise forms.ValidationError(_("Please enter some letters."))
     return value
+
+
+def clean_email_address(raw):
+    """One address check for every form (and allauth's): normalised as signatures store it, or a clear error."""
+    try:
+        return email_normalise(raw)
+    except ValueError as exc:
+        raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
 
 
 class HttpURLField(forms.URLField):
@@ -142,10 +150,7 @@ class SignForm(forms.Form):
         return clean_display_text(self.cleaned_data["affiliation"])
 
     def clean_email(self):
-        try:
-            email = email_normalise(self.cleaned_data["email"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        email = clean_email_address(self.cleaned_data["email"])
         # Typo domains are often disposable catch-alls too: offer the correction first.
         suggestion = email_suggestion(email)
         if suggestion and not self.data.get("keep_email"):
@@ -160,4 +165,42 @@ class SignForm(forms.Form):
             raise forms.ValidationError(
                 _("Please use a permanent email address: we cannot confirm signatures from disposable mail services.")
             )
+        return email
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    kind = forms.ChoiceField(label=_("It is a"), choices=[("", _("Choose one"))] + Organisation.Kind.choices)
+    website = HttpURLField(
+        label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
+    )
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False)
+    contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
+    contact_email = forms.CharField(
+        label=_("Your email address at the organisation"),
+        max_length=254,
+        widget=forms.EmailInput,
+        help_text=_(
+            "Never shown publicly. An address on the organisation's own domain lets our organisers verify it quickly."
+        ),
+    )
+    authority = forms.BooleanField(
+        label=_("I am authorised to endorse the letter on behalf of this organisation."),
+        error_messages={"required": _("Please confirm you may speak for the organisation.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("—"))] + list(countries)
+
+    def clean_name(self):
+        return clean_display_text(self.cleaned_data["name"])
+
+    def clean_contact_name(self):
+        return clean_display_text(self.cleaned_data["contact_name"])
+
+    def clean_contact_email(self):
+        email = clean_email_address(self.cleaned_data["contact_email"])
+        if email_is_disposable(email):
+            raise forms.ValidationError(_("Please use a permanent email address."))
         return email

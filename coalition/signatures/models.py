@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from itertools import product
+from urllib.parse import urlsplit
 
 from anyascii import anyascii
 from django.conf import settings
@@ -119,6 +120,9 @@ class Signature(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    channel_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the signer last proved they run the channel they link to.")
+    )
     mails_sent = models.PositiveSmallIntegerField(
         default=0, help_text=_("Mails queued for this signature, capped against mail-bombing.")
     )
@@ -247,6 +251,8 @@ class AuditEvent(models.Model):
         NOTABLE = "notable", _("Notable flag")
         WATCHLIST = "watchlist", _("Watchlist change")
         EXPORT = "export", _("Export")
+        EDIT = "edit", _("Changed by the signer")
+        ORGANISATION = "organisation", _("Organisation endorsement")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     signature = models.ForeignKey(
@@ -276,3 +282,93 @@ class ConfirmationToken(models.Model):
 
     def __str__(self):
         return f"token for signature {self.signature_id}"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def publicly_listed(self):
+        """Organisations an organiser has verified: the only ones the public sees."""
+        return self.filter(status=Organisation.Status.VERIFIED)
+
+
+class Organisation(models.Model):
+    """A union, guild or studio endorsing the letter as a body. Listed once an organiser has verified that the
+    person who asked speaks for it (for example, that the contact address is on the organisation's own domain)."""
+
+    class Kind(models.TextChoices):
+        UNION = "union", _("Union")
+        GUILD = "guild", _("Guild")
+        STUDIO = "studio", _("Studio or production company")
+        OTHER = "other", _("Other organisation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an organiser")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="organisations")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    website = models.URLField(max_length=500)
+    country = CountryField(blank=True)
+    contact_name = models.CharField(max_length=200, help_text=_("Not displayed publicly."))
+    contact_email = models.EmailField(max_length=254, help_text=_("Normalised. Not displayed publicly."))
+    contact_domain = models.CharField(max_length=254, editable=False, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "contact_email", "name"], name="organisation_unique_per_contact_and_name"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="verified") | models.Q(verified_at__isnull=False),
+                name="organisation_verified_has_timestamp",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.contact_domain = self.contact_email.rpartition("@")[2]
+        super().save(*args, **kwargs)
+
+    @property
+    def website_domain(self):
+        host = (urlsplit(self.website).hostname or "").lower()
+        return host.removeprefix("www.")
+
+    @property
+    def domain_matches(self):
+        """The contact address is on the website's domain (or a subdomain of it): the usual proof."""
+        site, mail = self.website_domain, self.contact_domain
+        return bool(site) and (mail == site or mail.endswith("." + site) or site.endswith("." + mail))
+
+
+class ChannelProof(models.Model):
+    """A creator's proof that they run a channel: the token we gave them, found at the URL they named."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a check")
+        VERIFIED = "verified", _("Channel verified")
+        FAILED = "failed", _("Token not found")
+
+    signature = models.OneToOneField(Signature, on_delete=models.CASCADE, related_name="channel_proof")
+    url = models.URLField(max_length=500)
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"channel proof for signature {self.signature_id}"

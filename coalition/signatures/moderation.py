@@ -14,7 +14,17 @@ from django.utils import timezone
 
 from coalition.mail.models import OutgoingMail
 
-from .models import Approval, AuditEvent, ConfirmationToken, NotableName, Signature, SignatureCount, name_tokens
+from .models import (
+    Approval,
+    AuditEvent,
+    ChannelProof,
+    ConfirmationToken,
+    NotableName,
+    Organisation,
+    Signature,
+    SignatureCount,
+    name_tokens,
+)
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -291,18 +301,109 @@ def signature_purge_withdrawn():
     cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
     ids = list(
         Signature.objects.filter(status=Status.WITHDRAWN, status_changed_at__lt=cutoff)
-        .exclude(email_domain="withdrawn.invalid")
+        .exclude(email_domain=ERASED_DOMAIN)
         .values_list("pk", flat=True)
     )
+    return signature_erase_personal_data(signature_ids=ids)
+
+
+ERASED_DOMAIN = "withdrawn.invalid"
+
+
+@transaction.atomic
+def signature_erase_personal_data(*, signature_ids):
+    """Blank who signed, keeping the row (its state still counts in the history); mails and links go too."""
+    ids = list(signature_ids)
     OutgoingMail.objects.filter(signature_id__in=ids).delete()
     ConfirmationToken.objects.filter(signature_id__in=ids).delete()
+    ChannelProof.objects.filter(signature_id__in=ids).delete()
     Signature.objects.filter(pk__in=ids).update(
+        channel_verified_at=None,
         name="",
-        email=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value("@withdrawn.invalid")),
-        email_domain="withdrawn.invalid",
+        email=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value(f"@{ERASED_DOMAIN}")),
+        email_domain=ERASED_DOMAIN,
         affiliation="",
         country="",
         profile_url="",
+        public=False,
         ip_prefix_hash="",
     )
     return len(ids)
+
+
+def signature_withdraw_by_signer(*, signature_ids):
+    """The signer's own withdrawal, from their member page: off the list and out of the counts at once."""
+    return signature_transition(
+        signature_ids=signature_ids,
+        to=Status.WITHDRAWN,
+        reason="withdrawn by the signer (signed in)",
+        only_from=set(Signature.LISTED_STATUSES) | {Status.HELD},
+    )
+
+
+@transaction.atomic
+def signature_update_by_signer(*, signature, name, affiliation, profile_url, public):
+    """Change how a signature is shown. A new name is checked again: a watchlisted one goes back to review,
+    and an organiser's verification, which was of the old name, no longer holds."""
+    changed = [
+        field
+        for field, value in (("name", name), ("affiliation", affiliation), ("profile_url", profile_url))
+        if getattr(signature, field) != value
+    ]
+    if signature.public != public:
+        changed.append("shown on the list" if public else "hidden from the list")
+    if not changed:
+        return signature
+    signature.name, signature.affiliation, signature.profile_url, signature.public = (
+        name,
+        affiliation,
+        profile_url,
+        public,
+    )
+    signature.full_clean(validate_unique=False, validate_constraints=False)
+    Signature.objects.filter(pk=signature.pk).update(
+        name=name, affiliation=affiliation, profile_url=profile_url, public=public
+    )
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
+    )
+    if "name" in changed:
+        if name_is_notable(name) and signature.status in Signature.LISTED_STATUSES:
+            signature_transition(signature_ids=[signature.pk], to=Status.HELD, reason="renamed to a watchlisted name")
+        elif signature.status == Status.VERIFIED:
+            signature_transition(
+                signature_ids=[signature.pk],
+                to=Status.CONFIRMED,
+                reason="renamed: the verification was of the old name",
+            )
+    signature.refresh_from_db()
+    return signature
+
+
+@transaction.atomic
+def organisation_set_status(*, organisation_ids, status, actor):
+    """Verify (list) or reject organisations; audited. Returns the ids that changed."""
+    rows = list(
+        Organisation.objects.select_for_update()
+        .filter(pk__in=list(organisation_ids))
+        .exclude(status=status)
+        .values_list("pk", "name", "status")
+    )
+    ids = [pk for pk, _name, _status in rows]
+    verified = status == Organisation.Status.VERIFIED
+    Organisation.objects.filter(pk__in=ids).update(
+        status=status, verified_by=actor if verified else None, verified_at=timezone.now() if verified else None
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditEvent.Action.ORGANISATION,
+                actor=actor,
+                from_status=before,
+                to_status=status,
+                reason=f"organisation: {name}",
+            )
+            for _pk, name, before in rows
+        ]
+    )
+    return ids

@@ -10,10 +10,20 @@ from django.db.models.functions import Lower
 from django.utils.http import urlencode
 from django_countries import countries
 
-from .models import Craft, ListSnapshot, Signature, SignatureCount
+from .models import Craft, ListSnapshot, Organisation, Signature, SignatureCount
 
 MAX_QUERY_LENGTH = 100
-PUBLIC_FIELDS = ("name", "craft", "affiliation", "country", "profile_url", "confirmed_at", "status", "notable")
+PUBLIC_FIELDS = (
+    "name",
+    "craft",
+    "affiliation",
+    "country",
+    "profile_url",
+    "confirmed_at",
+    "status",
+    "notable",
+    "channel_verified_at",
+)
 
 
 class FilterError(ValueError):
@@ -150,6 +160,7 @@ def signatory_public_dict(signature):
         "confirmed_at": signature.confirmed_at.isoformat(),
         "verified": signature.status == Signature.Status.VERIFIED,
         "notable": signature.notable,
+        "channel_verified": signature.channel_verified_at is not None,
     }
 
 
@@ -192,3 +203,28 @@ def signature_counts(*, letter):
 def craft_breakdown(counts):
     """[(slug, label, n)] in the order crafts are offered, for templates."""
     return [(slug, label, counts["by_craft"][slug]) for slug, label in Craft.choices]
+
+
+ORGANISATIONS_SHOWN = 1000
+
+
+def organisation_list(*, letter):
+    """Verified organisations, by name, with only their public fields."""
+    return (
+        Organisation.objects.publicly_listed()
+        .filter(letter=letter)
+        .only("id", "name", "kind", "website", "country", "verified_at")
+        .order_by("name", "id")[:ORGANISATIONS_SHOWN]
+    )
+
+
+def organisation_public_dict(organisation):
+    """The public face of an organisation: never its contact's name or address."""
+    return {
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "kind_label": str(Organisation.Kind(organisation.kind).label),
+        "website": organisation.website,
+        "country": organisation.country.code or "",
+        "verified_at": organisation.verified_at.isoformat(),
+    }

@@ -20,7 +20,7 @@ from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
-from .models import ConfirmationToken, ListSnapshot, Signature
+from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
 from .selectors import PUBLIC_CSV_HEADER, list_snapshot_for_day, signatory_csv_rows
 
@@ -159,7 +159,9 @@ def signature_create(
 def mail_allowed_today(*, email):
     """No address gets more than MAIL_MAX_PER_ADDRESS_PER_DAY mails from the form, whoever fills it in."""
     since = timezone.now() - timedelta(days=1)
-    return OutgoingMail.objects.filter(to=email, created_at__gte=since).count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
+    # Sign-in codes the address asked for itself do not use up the form's allowance.
+    sent = OutgoingMail.objects.filter(to=email, created_at__gte=since).exclude(kind=OutgoingMail.Kind.ACCOUNT)
+    return sent.count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
 
 
 def signature_confirmation_link(*, signature):
@@ -244,3 +246,92 @@ def list_snapshot_take(*, letter, now=None):
         default_storage.delete(name)
         return list_snapshot_for_day(letter=letter, day=day), False
     return snapshot, True
+
+
+@transaction.atomic
+def organisation_create(*, letter, name, kind, website, contact_name, contact_email, country=""):
+    """Record an organisation's endorsement, unlisted until an organiser verifies it. Asking twice is harmless.
+    Returns (organisation, created)."""
+    organisation = Organisation(
+        letter=letter,
+        name=name,
+        kind=kind,
+        website=website,
+        country=country,
+        contact_name=contact_name,
+        contact_email=email_normalise(contact_email),
+    )
+    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        return Organisation.objects.get(letter=letter, contact_email=organisation.contact_email, name=name), False
+    return organisation, True
+
+
+CHANNEL_PROOF_PREFIX = "creators-coalition-verify-"
+CHANNEL_CHECK_COOLDOWN = timedelta(minutes=1)
+
+
+@transaction.atomic
+def channel_proof_start(*, signature, url):
+    """Name the page or feed to check; the token stays the same across URLs, so a creator places it once.
+    The check runs after commit."""
+    proof = ChannelProof.objects.select_for_update().filter(signature=signature).first()
+    if proof is None:
+        proof = ChannelProof(signature=signature, token=CHANNEL_PROOF_PREFIX + secrets.token_urlsafe(16))
+    if proof.url != url:
+        proof.url, proof.status, proof.last_error = url, ChannelProof.Status.PENDING, ""
+    proof.full_clean(validate_unique=False)
+    proof.save()
+    channel_check_enqueue(proof=proof)
+    return proof
+
+
+def channel_check_enqueue(*, proof):
+    """Queue a check unless one ran a moment ago (a button pressed over and over fetches nothing more)."""
+    from .tasks import check_channel_proof
+
+    if proof.checked_at and timezone.now() - proof.checked_at < CHANNEL_CHECK_COOLDOWN:
+        return False
+    transaction.on_commit(lambda: check_channel_proof.delay(proof.pk), robust=True)
+    return True
+
+
+@transaction.atomic
+def channel_proof_check(*, proof_id):
+    """Fetch the proof's URL and look for its token; the signature's "channel verified" mark follows.
+    A fetch that failed for a passing reason keeps the mark as it was; a page without the token removes it."""
+    from .channel import FetchFailed, FetchRefused, fetch_text
+
+    proof = ChannelProof.objects.select_related("signature").filter(pk=proof_id).first()
+    if proof is None:
+        return "gone"
+    now = timezone.now()
+    try:
+        found = proof.token in fetch_text(proof.url)
+    except FetchRefused as exc:
+        found, error = False, str(exc)
+    except FetchFailed as exc:
+        ChannelProof.objects.filter(pk=proof.pk).update(checked_at=now, last_error=str(exc)[:300])
+        return "unreachable"
+    else:
+        error = "" if found else "the token was not found on the page"
+    status = ChannelProof.Status.VERIFIED if found else ChannelProof.Status.FAILED
+    ChannelProof.objects.filter(pk=proof.pk).update(
+        status=status, checked_at=now, last_error=error[:300], verified_at=now if found else None
+    )
+    counted = proof.signature.status in Signature.LISTED_STATUSES
+    Signature.objects.filter(pk=proof.signature_id).update(channel_verified_at=now if found and counted else None)
+    return status
+
+
+def channel_proofs_due(*, limit=500):
+    """Proofs whose last check is older than CHANNEL_RECHECK_INTERVAL: a channel can drop the token later."""
+    cutoff = timezone.now() - settings.CHANNEL_RECHECK_INTERVAL
+    return list(
+        ChannelProof.objects.filter(status=ChannelProof.Status.VERIFIED, checked_at__lt=cutoff)
+        .order_by("checked_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -29,3 +29,17 @@ def snapshot_public_list():
 
     snapshot, _ = services.list_snapshot_take(letter=letter_current())
     return snapshot.day.isoformat()
+
+
+@shared_task
+def check_channel_proof(proof_id):
+    return services.channel_proof_check(proof_id=proof_id)
+
+
+@shared_task
+def recheck_channel_proofs():
+    """Verified channels are checked again now and then: the mark stays only while the token does."""
+    ids = services.channel_proofs_due()
+    for proof_id in ids:
+        check_channel_proof.delay(proof_id)
+    return len(ids)

@@ -11,8 +11,9 @@ urlpatterns = [
     path("signatories/", views.signatory_page, name="list"),
     path("signatories.csv", views.signatory_csv, name="csv"),
     # Flat, in this namespace (the API's urls_namespace): signatures:api_list, signatures:api_stats,
-    # signatures:openapi-json.
+    # signatures:api_organisations, signatures:openapi-json.
     path("api/v1/", include(api.api.urls[0])),
+    path("organisations/endorse/", views.organisation_endorse, name="organisation_endorse"),
     path("feeds/notable.atom", press.NotableFeed(), name="feed"),
     path("embed/counter/", press.embed_counter, name="embed_counter"),
     path("badge.svg", press.badge, name="badge"),

@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
 
+from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
 from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
-from .forms import CONSENT_TEXT, SignForm
+from .forms import CONSENT_TEXT, OrganisationForm, SignForm
 from .press import share_meta
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
@@ -21,6 +22,7 @@ from .selectors import (
     FilterError,
     craft_breakdown,
     filters_query,
+    organisation_list,
     signatory_csv_rows,
     signatory_filters,
     signatory_list,
@@ -28,7 +30,7 @@ from .selectors import (
     signatory_window,
     signature_counts,
 )
-from .services import TokenError, signature_confirm, signature_create, token_check
+from .services import TokenError, organisation_create, signature_confirm, signature_create, token_check
 
 
 def _sign(request, letter, version, data):
@@ -120,24 +122,24 @@ def signatory_page(request):
         error = None
     except FilterError as exc:
         filters, error = NO_FILTERS, str(exc)
+    listed = with_member_bios(signatory_list(letter=letter, **filters))
     try:
         window = signatory_window(
-            signatures=signatory_list(letter=letter, **filters),
+            signatures=listed,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             size=settings.SIGNATORIES_PER_PAGE,
         )
     except FilterError as exc:
         error = str(exc)
-        window = signatory_window(
-            signatures=signatory_list(letter=letter, **filters), size=settings.SIGNATORIES_PER_PAGE
-        )
+        window = signatory_window(signatures=listed, size=settings.SIGNATORIES_PER_PAGE)
     counts = signature_counts(letter=letter)
     first_page = not request.GET.get("after") and not request.GET.get("before")
     show_notable = first_page and filters == NO_FILTERS
     context = {
         "letter": letter,
-        "notable": signatory_notable(letter=letter) if show_notable else [],
+        "notable": with_member_bios(signatory_notable(letter=letter)) if show_notable else [],
+        "organisations": organisation_list(letter=letter) if show_notable else [],
         "window": window,
         "filters": filters,
         "filters_query": filters_query(filters),
@@ -170,3 +172,21 @@ def signatory_csv(request):
     return csv_response(
         header=PUBLIC_CSV_HEADER, rows=signatory_csv_rows(letter=letter, **filters), filename="signatories.csv"
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_endorse(request):
+    letter = letter_current()
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if sign_ip_limited(request):
+            return rate_limited(request)
+        if letter.is_open and form.is_valid():
+            try:
+                organisation_create(letter=letter, **{k: v for k, v in form.cleaned_data.items() if k != "authority"})
+            except (ValidationError, ValueError):
+                form.add_error(None, _("We could not record this endorsement. Please check the details."))
+            else:
+                return render(request, "signatures/organisation_thanks.html")
+    status = 400 if form.is_bound else 200
+    return render(request, "signatures/organisation_endorse.html", {"form": form, "letter": letter}, status=status)

@@ -3,6 +3,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from coalition.signatures import moderation
+from coalition.signatures.models import Organisation
 
 
 @pytest.fixture
@@ -39,17 +40,29 @@ def assert_documented(schema, node, value, where):
             assert_documented(schema, node["items"], item, f"{where}[]")
 
 
-def test_the_schema_is_valid_openapi_3_and_documents_both_endpoints(schema):
+def test_the_schema_is_valid_openapi_3_and_documents_every_endpoint(schema):
     validate(schema)
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {"/api/v1/signatories/", "/api/v1/stats/"}
+    assert set(schema["paths"]) == {"/api/v1/signatories/", "/api/v1/stats/", "/api/v1/organisations/"}
     parameters = {p["name"] for p in schema["paths"]["/api/v1/signatories/"]["get"]["parameters"]}
     assert parameters == {"craft", "country", "verified", "q", "after", "before"}
     assert "400" in schema["paths"]["/api/v1/signatories/"]["get"]["responses"]
 
 
-def test_the_schema_describes_what_the_api_really_returns(client, schema, signature_factory, admin_user, settings):
+def test_the_schema_describes_what_the_api_really_returns(
+    client, schema, signature_factory, admin_user, settings, letter
+):
     settings.SIGNATORIES_PER_PAGE = 1
+    union = Organisation.objects.create(
+        letter=letter,
+        name="Screen Actors Union",
+        kind="union",
+        website="https://actors-union.example.org/",
+        country="GB",
+        contact_name="Pat Organiser",
+        contact_email="pat@actors-union.example.org",
+    )
+    moderation.organisation_set_status(organisation_ids=[union.pk], status="verified", actor=admin_user)
     signature_factory(name="Zoë Writer", craft="visual-artist", country="FR", profile_url="https://example.org/z")
     checked = signature_factory(name="Checked Person", craft="actor")
     moderation.signature_verify(signature_ids=[checked.pk], actor=admin_user, method="profile_checked")
@@ -58,6 +71,8 @@ def test_the_schema_describes_what_the_api_really_returns(client, schema, signat
     first = client.get("/api/v1/signatories/").json()
     second = client.get(first["next"]).json()
     stats = client.get("/api/v1/stats/").json()
+    organisations = client.get("/api/v1/organisations/").json()
+    assert organisations["count"] == 1 and "pat" not in str(organisations).lower()
     bad = client.get("/api/v1/signatories/?craft=astronaut")
     assert bad.status_code == 400
 
@@ -65,6 +80,7 @@ def test_the_schema_describes_what_the_api_really_returns(client, schema, signat
         ("/api/v1/signatories/", 200, first),
         ("/api/v1/signatories/", 200, second),
         ("/api/v1/stats/", 200, stats),
+        ("/api/v1/organisations/", 200, organisations),
         ("/api/v1/signatories/", 400, bad.json()),
     ]:
         described = response_schema(schema, path, status)
@@ -75,7 +91,7 @@ def test_the_schema_describes_what_the_api_really_returns(client, schema, signat
 
 def test_the_api_answers_head_like_get_without_a_body(client, signature_factory):
     signature_factory()
-    for url in ("/api/v1/signatories/", "/api/v1/stats/"):
+    for url in ("/api/v1/signatories/", "/api/v1/stats/", "/api/v1/organisations/"):
         response = client.head(url)
         assert response.status_code == 200 and response.content == b""
         assert client.post(url).status_code == 405
@@ -94,7 +110,10 @@ def test_names_are_sent_as_written_not_escaped(client, signature_factory):
     assert "Zoë Ñúñez".encode() in client.get("/api/v1/signatories/").content
 
 
-@pytest.mark.parametrize("url", ["/api/v1/schema/", "/api/v1/signatories/?country=FR&verified=true&craft=actor"])
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/schema/", "/api/v1/signatories/?country=FR&verified=true&craft=actor", "/api/v1/organisations/"],
+)
 def test_api_pages_make_few_queries(client, signature_factory, django_assert_max_num_queries, url):
     signature_factory.create_batch(5, country="FR")
     with django_assert_max_num_queries(2):

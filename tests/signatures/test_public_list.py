@@ -84,6 +84,7 @@ def test_api_lists_the_same_public_signatures_with_filters(client, listed):
         "confirmed_at",
         "verified",
         "notable",
+        "channel_verified",
     }
     assert [r["name"] for r in client.get("/api/v1/signatories/?craft=actor").json()["results"]] == ["Old Actor"]
     assert [r["name"] for r in client.get("/api/v1/signatories/?q=mid").json()["results"]] == ["Mid Musician"]

@@ -1,0 +1,118 @@
+from allauth.account.models import EmailAddress
+
+from coalition.signatures.models import Signature
+
+
+def member_emails(*, user):
+    """The addresses this member has proven are theirs: the only key to their signatures."""
+    if not user.is_authenticated:
+        return []
+    return sorted(
+        {e.lower() for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)}
+    )
+
+
+def member_signatures(*, user):
+    """Signatures made with one of the member's verified addresses, and nobody else's."""
+    return (
+        Signature.objects.filter(email__in=member_emails(user=user))
+        .select_related("letter", "letter_version")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _signature_data(signature):
+    version = signature.letter_version
+    return {
+        "id": signature.pk,
+        "letter": signature.letter.name,
+        "letter_version": {
+            "number": version.number,
+            "language": version.language,
+            "title": version.title,
+            "text": version.body,
+        },
+        "name": signature.name,
+        "email": signature.email,
+        "craft": signature.craft,
+        "affiliation": signature.affiliation,
+        "country": signature.country.code or "",
+        "profile_url": signature.profile_url,
+        "shown_on_public_list": signature.public,
+        "language": signature.language,
+        "status": signature.status,
+        "consent_text": signature.consent_text,
+        "signed_at": signature.created_at,
+        "confirmed_at": signature.confirmed_at,
+        "status_changed_at": signature.status_changed_at,
+        "verification_method": signature.verification_method,
+        "verified_at": signature.verified_at,
+        "notable": signature.notable,
+        "network_hash": signature.ip_prefix_hash,
+        "history": [
+            {
+                "at": event.created_at,
+                "action": event.action,
+                "from": event.from_status,
+                "to": event.to_status,
+                "reason": event.reason,
+                # Which organiser acted is theirs to know, not the member's.
+                "by": "organiser" if event.actor_id else "",
+            }
+            for event in signature.audit_events.all()
+        ],
+    }
+
+
+def member_data(*, user):
+    """Everything the coalition holds about this member, for them to download."""
+    from coalition.mail.models import OutgoingMail
+
+    from .models import MemberProfile
+
+    emails = member_emails(user=user)
+    profile = MemberProfile.objects.filter(user=user).first()
+    signatures = member_signatures(user=user).prefetch_related("audit_events")
+    return {
+        "account": {
+            "email_addresses": [
+                {"email": a.email, "verified": a.verified, "primary": a.primary}
+                for a in EmailAddress.objects.filter(user=user).order_by("email")
+            ],
+            "joined_at": user.date_joined,
+            "last_sign_in_at": user.last_login,
+            "has_password": user.has_usable_password(),
+        },
+        "profile": {
+            "crafts": profile.crafts,
+            "union_or_guild": profile.union,
+            "country": profile.country.code or "",
+            "bio": profile.bio,
+            "coalition_updates": {
+                "subscribed": profile.wants_updates,
+                "consent_text": profile.updates_consent_text,
+                "consented_at": profile.updates_consented_at,
+                "revoked_at": profile.updates_revoked_at,
+            },
+        }
+        if profile
+        else None,
+        "signatures": [_signature_data(s) for s in signatures],
+        "mails_sent_to_you": [
+            {"kind": m.kind, "to": m.to, "status": m.status, "queued_at": m.created_at, "sent_at": m.sent_at}
+            for m in OutgoingMail.objects.filter(to__in=emails).order_by("created_at")
+        ],
+    }
+
+
+def with_member_bios(signatures):
+    """`signatures` with `member_bio`: the public bio of the member whose verified address signed, in the same
+    query (a correlated subquery, run only for the rows fetched)."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import MemberProfile
+
+    bios = MemberProfile.objects.filter(
+        user__emailaddress__email=OuterRef("email"), user__emailaddress__verified=True
+    ).exclude(bio="")
+    return signatures.annotate(member_bio=Subquery(bios.values("bio")[:1]))

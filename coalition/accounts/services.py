@@ -1,0 +1,183 @@
+"""Members: accounts for signers, their profile, consent to updates, and leaving."""
+
+import hashlib
+import hmac
+
+from allauth.account.models import EmailAddress
+from allauth.utils import generate_unique_username
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coalition.mail.models import OutgoingMail
+from coalition.signatures.models import Signature
+from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
+
+from .models import MemberProfile
+from .selectors import member_emails, member_signatures
+
+UNSUBSCRIBE_SALT = "accounts.unsubscribe"
+
+
+class MemberError(Exception):
+    """Something a member asked for that cannot be done; the message is for them."""
+
+
+@transaction.atomic
+def member_for_signer(*, email):
+    """The account of a signer who confirmed `email` and never opened one, opened now; None otherwise.
+
+    The address is left unverified: the sign-in code sent to it verifies it, so whoever reads that mail owns the
+    account."""
+    User = get_user_model()
+    if EmailAddress.objects.filter(email__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+        return None
+    if not Signature.objects.filter(email=email, confirmed_at__isnull=False).exists():
+        return None
+    user = User(username=generate_unique_username([email.partition("@")[0], "member"]), email=email)
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    return user
+
+
+UNPROVEN_SESSION_KEY = "accounts.unproven_account"
+
+
+def member_is_unproven(*, user):
+    """An account with a password whose owner never proved any address: anyone could have made it."""
+    return (
+        user is not None
+        and user.has_usable_password()
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    )
+
+
+def member_password_drop(*, user):
+    """The person who just proved the address by code owns the account; a password set before that proof goes."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+
+
+def member_profile(*, user):
+    return MemberProfile.objects.get_or_create(user=user)[0]
+
+
+@transaction.atomic
+def member_profile_update(*, user, crafts, union, country, bio, wants_updates, consent_text):
+    """Save the profile; opting in records the consent text and time, opting out the time of revocation."""
+    profile = MemberProfile.objects.select_for_update().get_or_create(user=user)[0]
+    profile.crafts, profile.union, profile.country, profile.bio = list(crafts), union, country, bio
+    now = timezone.now()
+    if wants_updates and not profile.wants_updates:
+        profile.updates_consent_text, profile.updates_consented_at, profile.updates_revoked_at = consent_text, now, None
+    elif not wants_updates and profile.wants_updates:
+        profile.updates_revoked_at = now
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _address_key(email):
+    return hmac.new(settings.SECRET_KEY.encode(), email.lower().encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def unsubscribe_token(*, email):
+    """A token for the one-click way out of updates. It names the member, never the address: URLs end up in logs."""
+    address = EmailAddress.objects.filter(email__iexact=email).only("user_id").first()
+    payload = {"u": address.user_id, "a": _address_key(email)} if address else {"a": _address_key(email)}
+    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, email):
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[unsubscribe_token(email=email)])
+
+
+def unsubscribe_check(*, token):
+    """The payload of a token we made, or None."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return payload if isinstance(payload, dict) and "a" in payload else None
+
+
+@transaction.atomic
+def updates_unsubscribe(*, token):
+    """Revoke consent to coalition updates for the member the token names. True when the token is ours."""
+    payload = unsubscribe_check(token=token)
+    if payload is None:
+        return False
+    if "u" in payload:
+        MemberProfile.objects.filter(
+            user_id=payload["u"], updates_consented_at__isnull=False, updates_revoked_at__isnull=True
+        ).update(updates_revoked_at=timezone.now())
+    return True
+
+
+def _owned(*, user, signature_id):
+    signature = member_signatures(user=user).filter(pk=signature_id).first()
+    if signature is None:
+        # The same answer for someone else's signature and for none at all.
+        raise Signature.DoesNotExist
+    return signature
+
+
+def member_signature_update(*, user, signature_id, name, affiliation, profile_url, public):
+    from coalition.signatures.moderation import signature_update_by_signer
+
+    signature = _owned(user=user, signature_id=signature_id)
+    if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD, Signature.Status.PENDING):
+        raise MemberError(_("This signature can no longer be changed."))
+    return signature_update_by_signer(
+        signature=signature, name=name, affiliation=affiliation, profile_url=profile_url, public=public
+    )
+
+
+def member_signature_withdraw(*, user, signature_id):
+    signature = _owned(user=user, signature_id=signature_id)
+    moved, _refused = signature_withdraw_by_signer(signature_ids=[signature.pk])
+    if not moved:
+        raise MemberError(_("This signature cannot be withdrawn."))
+    return signature
+
+
+@transaction.atomic
+def member_delete(*, user):
+    """Close a member's account: signatures withdrawn (counts follow) and their personal data erased now, unconfirmed
+    ones deleted, mails to their addresses forgotten, then the account itself. Organisers are closed by organisers."""
+    if user.is_staff or user.is_superuser:
+        raise MemberError(_("Organisers' accounts are closed by another organiser in the admin."))
+    emails = member_emails(user=user)
+    signatures = Signature.objects.filter(email__in=emails)
+    signatures.filter(status=Signature.Status.PENDING).delete()
+    ids = list(signatures.values_list("pk", flat=True))
+    signature_withdraw_by_signer(signature_ids=ids)
+    signature_erase_personal_data(signature_ids=ids)
+    # Only proven addresses: an unverified one may be someone else's, with mail of theirs queued.
+    OutgoingMail.objects.filter(to__in=emails).delete()
+    user.delete()
+
+
+def member_channel_proof(*, user, signature_id, url):
+    from coalition.signatures.services import channel_proof_start
+
+    signature = _owned(user=user, signature_id=signature_id)
+    if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD):
+        raise MemberError(_("Only a confirmed signature can carry a channel proof."))
+    return channel_proof_start(signature=signature, url=url)
+
+
+@transaction.atomic
+def member_channel_recheck(*, user, signature_id):
+    from coalition.signatures.services import channel_check_enqueue
+
+    signature = _owned(user=user, signature_id=signature_id)
+    proof = getattr(signature, "channel_proof", None)
+    if proof is None:
+        raise MemberError(_("Name your channel first."))
+    return channel_check_enqueue(proof=proof)

@@ -1,0 +1,114 @@
+"""Proof of channel: fetch a creator's page or feed and look for the token we gave them.
+
+The URL is typed by a stranger, so the fetch is the classic server-side request forgery target. Every hop is
+checked: http or https only, no credentials, a host whose every address (after DNS resolution) is public, and
+the connection is pinned to the address that was checked, so a second DNS answer cannot point it elsewhere.
+Timeouts, a size cap and a redirect limit bound what one check can cost.
+"""
+
+import ipaddress
+import socket
+import time
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from django.conf import settings
+
+MAX_REDIRECTS = 3
+REDIRECTS = {301, 302, 303, 307, 308}
+USER_AGENT = "CreatorsCoalitionChannelCheck/1.0 (+proof of channel for the open letter)"
+
+
+class FetchRefused(Exception):
+    """The URL may not be fetched at all (private address, wrong scheme): asking again will not help."""
+
+
+class FetchFailed(Exception):
+    """The fetch went wrong in a way that may pass (timeout, DNS, HTTP error)."""
+
+
+def address_is_public(address):
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def public_addresses(host, port):
+    """Every address `host` resolves to, or FetchRefused if any of them is private, loopback, link-local or
+    reserved (a name with one public and one private answer is refused too)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise FetchFailed(f"cannot resolve {host}") from exc
+    addresses = sorted({info[4][0] for info in infos})
+    if not addresses:
+        raise FetchFailed(f"cannot resolve {host}")
+    for address in addresses:
+        if not address_is_public(address):
+            raise FetchRefused(f"{host} is on a private or reserved network address")
+    return addresses
+
+
+def _target(url):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused("only http and https links can be checked")
+    if parts.username or parts.password:
+        raise FetchRefused("links with a user name or password cannot be checked")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchRefused("the port is not valid") from None
+    if not parts.hostname:
+        raise FetchRefused("the link has no host")
+    path = parts.path or "/"
+    return parts.scheme, parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")
+
+
+def http_get_pinned(*, scheme, address, host, port, target):
+    """One GET to `address` (already checked) for `host`, TLS verified against the host name. Returns
+    (status, location, text) with the body cut at CHANNEL_FETCH_MAX_BYTES and the whole read bounded in time."""
+    timeout = urllib3.Timeout(connect=5, read=settings.CHANNEL_FETCH_TIMEOUT)
+    if scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    default_port = 443 if scheme == "https" else 80
+    headers = {
+        "Host": host if port == default_port else f"{host}:{port}",
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,text/plain;q=0.9,*/*;q=0.5",
+    }
+    deadline = time.monotonic() + settings.CHANNEL_FETCH_TIMEOUT * 2
+    limit = settings.CHANNEL_FETCH_MAX_BYTES
+    try:
+        response = pool.urlopen("GET", target, headers=headers, redirect=False, retries=False, preload_content=False)
+        body = bytearray()
+        for chunk in response.stream(65536):
+            body += chunk
+            if len(body) >= limit or time.monotonic() > deadline:
+                break
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        raise FetchFailed(f"{type(exc).__name__}") from exc
+    finally:
+        pool.close()
+    return response.status, response.headers.get("Location"), bytes(body[:limit]).decode("utf-8", "replace")
+
+
+def fetch_text(url):
+    """The text at `url`, following a few redirects, each hop checked as the first."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        scheme, host, port, target = _target(url)
+        address = public_addresses(host, port)[0]
+        status, location, text = http_get_pinned(scheme=scheme, address=address, host=host, port=port, target=target)
+        if status in REDIRECTS and location:
+            url = urljoin(url, location)
+            continue
+        if status >= 400:
+            raise FetchFailed(f"the page answered HTTP {status}")
+        return text
+    raise FetchFailed("too many redirects")
