@@ -144,8 +144,9 @@ class SignForm(forms.Form):
     def clean_email(self):
         try:
             email = email_normalise(self.cleaned_data["email"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+        except ValueError:
+            # email-validator explains in English only; one clear sentence reads well in every language.
+            raise forms.ValidationError(_("Enter a valid email address, like name@example.org.")) from None
         # Typo domains are often disposable catch-alls too: offer the correction first.
         suggestion = email_suggestion(email)
         if suggestion and not self.data.get("keep_email"):
