@@ -92,17 +92,51 @@
 
   function inlineValidation(form) {
     var inputs = form.querySelectorAll(".field input, .field select");
-    function check(event) {
-      var input = event.target;
-      // Tabbing past an untouched field is not a mistake; leaving one half-done, or fixing one, is worth a word.
-      var touched = input.getAttribute("data-touched") || input.getAttribute("aria-invalid");
-      if (input.closest && input.closest(".field") && (touched || event.type === "change")) {
-        setError(input, problem(form, input));
-      }
+    var pointerDown = false;
+    var pending = [];
+    function show(input) {
+      setError(input, problem(form, input));
     }
-    form.addEventListener("input", function (event) { event.target.setAttribute("data-touched", "1"); });
-    form.addEventListener("focusout", check);
-    form.addEventListener("change", check);
+    // A message appearing while a mouse button or finger is down moves what is under it, and the click lands
+    // elsewhere: while a pointer is down, new messages wait until the click is over.
+    document.addEventListener("pointerdown", function () { pointerDown = true; }, true);
+    document.addEventListener("pointerup", function () {
+      pointerDown = false;
+      window.setTimeout(function () {
+        var waiting = pending;
+        pending = [];
+        waiting.forEach(show);
+      }, 0);
+    }, true);
+    function inField(input) {
+      return input.closest && input.closest(".field");
+    }
+    form.addEventListener("input", function (event) {
+      var input = event.target;
+      input.setAttribute("data-touched", "1");
+      // A message goes as soon as the mistake is fixed.
+      if (inField(input) && input.getAttribute("aria-invalid") && !problem(form, input)) {
+        show(input);
+      }
+    });
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (inField(input) && (input.tagName === "SELECT" || input.type === "checkbox")) {
+        show(input);
+      }
+    });
+    // Tabbing past an untouched field is not a mistake; leaving one half-done is worth a word.
+    form.addEventListener("focusout", function (event) {
+      var input = event.target;
+      if (!inField(input) || !input.getAttribute("data-touched")) {
+        return;
+      }
+      if (pointerDown) {
+        pending.push(input);
+      } else {
+        show(input);
+      }
+    });
     form.addEventListener("submit", function (event) {
       var first = null;
       for (var i = 0; i < inputs.length; i++) {
