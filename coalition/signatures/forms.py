@@ -51,8 +51,9 @@ def clean_email_address(raw):
     """One address check for every form (and allauth's): normalised as signatures store it, or a clear error."""
     try:
         return email_normalise(raw)
-    except ValueError as exc:
-        raise forms.ValidationError(_("Enter a valid email address: %(reason)s") % {"reason": exc}) from None
+    except ValueError:
+        # email-validator explains in English only; one clear sentence reads well in every language.
+        raise forms.ValidationError(_("Enter a valid email address, like name@example.org.")) from None
 
 
 class HttpURLField(forms.URLField):

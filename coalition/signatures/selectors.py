@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Lower
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django_countries import countries
 
 from .models import Craft, ListSnapshot, Organisation, Signature, SignatureCount
@@ -146,6 +147,20 @@ def signatory_list(*, letter, craft=None, q="", country=None, verified=None):
 def signatory_notable(*, letter, limit=100):
     """Notable signatories, for their own section at the top of the list."""
     return signatory_list(letter=letter).filter(notable=True)[:limit]
+
+
+NOTABLE_PREVIEW_SECONDS = 60
+
+
+def signatory_notable_preview(*, letter, limit=12):
+    """A few notable signatories for the letter page, cached: the busiest page should not query for them each time."""
+    # Craft labels are translated: one entry per language.
+    key = f"signatures:notable-preview:{letter.pk}:{limit}:{get_language()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [signatory_public_dict(s) for s in signatory_notable(letter=letter, limit=limit)]
+        cache.set(key, rows, NOTABLE_PREVIEW_SECONDS)
+    return rows
 
 
 def signatory_public_dict(signature):

@@ -6,6 +6,7 @@ app_name = "signatures"
 
 urlpatterns = [
     path("", views.letter_page, name="letter"),
+    path("crafts/<str:craft>/", views.craft_page, name="craft"),
     path("signed/", views.check_inbox, name="check_inbox"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("signatories/", views.signatory_page, name="list"),

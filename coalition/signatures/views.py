@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -14,6 +14,8 @@ from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
 from .forms import CONSENT_TEXT, OrganisationForm, SignForm
+from .models import Craft
+from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
 from .ratelimits import sign_domain_limited, sign_ip_limited
 from .selectors import (
@@ -27,6 +29,7 @@ from .selectors import (
     signatory_filters,
     signatory_list,
     signatory_notable,
+    signatory_notable_preview,
     signatory_window,
     signature_counts,
 )
@@ -50,12 +53,12 @@ def _sign(request, letter, version, data):
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def letter_page(request):
+def _letter_page(request, *, craft=None):
+    """The letter, the count and the form; on a craft's landing page the form starts on that craft."""
     letter = letter_current()
     version = letter.current_version(get_language())
     switches = Switches.current()
-    form = SignForm(request.POST if request.method == "POST" else None)
+    form = SignForm(request.POST if request.method == "POST" else None, initial={"craft": craft} if craft else None)
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
         if sign_ip_limited(request):
@@ -91,14 +94,36 @@ def letter_page(request):
                 counts["total"],
             )
             % {"n": f"{counts['total']:,}"},
+            craft=craft,
         ),
+        "notable": signatory_notable_preview(letter=letter),
+        "craft": craft,
+        "craft_plural": CRAFT_PLURALS.get(craft),
+        "craft_count": counts["by_craft"][craft] if craft else None,
+        "craft_pitch": CRAFT_PITCHES.get(craft),
     }
     return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+def letter_page(request):
+    return _letter_page(request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def craft_page(request, craft):
+    """A landing page organisers send to one community: /crafts/actor/ and so on."""
+    if craft not in Craft.values:
+        raise Http404("unknown craft")
+    return _letter_page(request, craft=craft)
+
+
 @require_safe
 def check_inbox(request):
-    return render(request, "signatures/check_inbox.html")
+    # One page for every address, new, pending or confirmed: nothing here depends on who signed.
+    share_url = f"{settings.SITE_URL}/"
+    context = {"share": share_links(url=share_url), "share_url": share_url, "crafts": Craft.choices}
+    return render(request, "signatures/check_inbox.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -106,7 +131,8 @@ def confirm(request, token):
     # GET never changes anything: mail scanners and link previews fetch it.
     try:
         if request.method == "POST":
-            return render(request, "signatures/confirmed.html", {"signature": signature_confirm(token=token)})
+            context = {"signature": signature_confirm(token=token), "share": share_links(url=f"{settings.SITE_URL}/")}
+            return render(request, "signatures/confirmed.html", context)
         row = token_check(token=token)
     except TokenError as exc:
         status = 404 if exc.reason == "unknown" else 410

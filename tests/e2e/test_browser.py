@@ -1,43 +1,13 @@
-import os
 import re
-import shutil
 
 import pytest
 
 from coalition.signatures.models import Signature
-from tests.conftest import confirm_link, service_missing
+from tests.conftest import confirm_link
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import coalition_letter
 
 pytestmark = pytest.mark.services
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def page(live_server, settings, monkeypatch):
-    if not shutil.which(CHROMIUM):
-        service_missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    settings.SITE_URL = live_server.url
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
-        yield context.new_page()
-        browser.close()
 
 
 def test_a_person_signs_in_a_browser_confirms_from_the_mail_and_is_listed(page, mailoutbox, transactional_db):

@@ -1,0 +1,86 @@
+"""English and French: the pages, the form's errors and the mails follow the reader's language."""
+
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.conftest import sign_form_data
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+PO = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
+MO = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
+
+
+def _catalogue(entries):
+    return {
+        (e.msgctxt, e.msgid, e.msgid_plural): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+        for e in entries
+        if e.msgid and not e.obsolete
+    }
+
+
+def test_every_french_message_is_translated_and_none_is_fuzzy():
+    po = polib.pofile(str(PO))
+    assert po.untranslated_entries() == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    assert po.percent_translated() == 100
+
+
+def test_the_committed_mo_file_is_compiled_from_the_po_file():
+    """Run `manage.py compilemessages` after editing django.po, and commit django.mo with it."""
+    assert _catalogue(polib.mofile(str(MO))) == _catalogue(polib.pofile(str(PO)))
+
+
+def test_the_letter_page_is_in_french_for_a_french_browser(client, letter):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5").text
+    assert '<html lang="fr">' in page
+    for words in ("Signer la lettre", "Nom complet", "Adresse e-mail", "Aller au contenu", "Votre métier"):
+        assert words in page, words
+    assert "Full name" not in page
+
+
+def test_the_language_switch_changes_the_language(client, letter):
+    assert "Signer la lettre" not in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/signatories/"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Location"] == "/signatories/"
+    assert "Signataires" in client.get("/signatories/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_form_errors_are_in_french_for_a_french_reader(client, letter):
+    response = client.post("/", sign_form_data(name="", consent="", email="pas une adresse"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400
+    page = response.text
+    assert "Veuillez cocher cette case pour signer." in page
+    assert "Ce champ est obligatoire." in page
+    assert "Saisissez une adresse e-mail valide" in page
+    assert "Please tick" not in page and "This field is required" not in page
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_mails_are_in_french_for_a_french_signer(sign, signature_factory, mailoutbox, known, client):
+    if known:
+        signature_factory(email="ada@example.org")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign()
+    mail = mailoutbox[-1]
+    html, _ = mail.alternatives[0]
+    assert '<html lang="fr">' in html
+    assert "Vous recevez cet e-mail parce que" in mail.body
+    assert "Vous recevez cet e-mail parce que" in html
+    if known:
+        assert mail.subject == "Vous avez déjà signé la lettre ouverte des créateurs sur l'IA"
+        assert "déjà signée et confirmée" in mail.body
+    else:
+        assert mail.subject == "Confirmez votre signature de la lettre ouverte des créateurs sur l'IA"
+        assert "Bonjour Ada Lovelace," in mail.body
+        assert "Confirmer ma signature" in html
+
+
+def test_mails_say_why_the_reader_gets_them_in_english_too(sign, mailoutbox):
+    sign()
+    mail = mailoutbox[0]
+    html, _ = mail.alternatives[0]
+    assert "You get this email because someone entered this address" in mail.body
+    assert "You get this email because someone entered this address" in html
+    assert '<html lang="en">' in html

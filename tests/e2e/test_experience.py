@@ -1,0 +1,285 @@
+"""The signing experience in a real browser: phone and desktop, keyboard only, French, without JavaScript,
+and axe-core's accessibility rules on every public page."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from coalition.signatures.models import Signature
+from tests.conftest import confirm_link, confirm_path
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE
+from tests.factories import SignatureFactory, coalition_letter
+
+pytestmark = pytest.mark.services
+# The form posts to "/#sign" so that a page with errors opens at the form; browsers keep that fragment on redirect.
+SIGNED = re.compile(r"/signed/(#sign)?$")
+
+# WCAG 2.0-2.2 A and AA, plus axe's best practices (landmarks, headings).
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page, name):
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{name}: {serious}"
+
+
+def fits_the_screen(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def fill_the_form(page, *, name, email, craft="actor", labels=None):
+    labels = labels or {"name": "Full name", "email": "Email address", "craft": "Your craft", "consent": "I agree"}
+    page.get_by_label(labels["name"], exact=True).fill(name)
+    page.get_by_label(labels["email"], exact=True).fill(email)
+    page.get_by_label(labels["craft"]).select_option(craft)
+    page.get_by_label(labels["consent"], exact=False).check()
+
+
+@pytest.mark.parametrize("device_name", ["phone", "desktop"])
+def test_the_whole_path_sign_mail_confirm_listed_on_a_phone_and_a_desktop(open_page, mailoutbox, device_name):
+    coalition_letter()
+    SignatureFactory(name="Famous Director", craft="director", notable=True)
+    page = open_page(PHONE if device_name == "phone" else DESKTOP)
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Consent first")
+    assert page.get_by_role("heading", name="Notable signatories").is_visible()
+    assert fits_the_screen(page), "no sideways scrolling"
+    shot(page, f"{device_name}-letter")
+
+    page.get_by_role("link", name="Sign the letter").click()
+    page.get_by_label("Full name", exact=True).fill("Zoë Saldaña")
+    page.get_by_label("Email address", exact=True).fill("zoe@example.org")
+    page.get_by_label("Your craft").select_option("actor")
+    page.get_by_role("button", name="Sign the letter").click()
+    # Forgot the consent box: told at once, next to the box, and nothing is stored.
+    consent = page.get_by_label("I agree", exact=False)
+    assert page.locator("#id_consent_error").inner_text().endswith("Please tick this box to sign.")
+    assert consent.get_attribute("aria-invalid") == "true"
+    assert not Signature.objects.filter(email="zoe@example.org").exists()
+    shot(page, f"{device_name}-form-error")
+
+    consent.check()
+    page.get_by_role("button", name="Sign the letter").click()
+    page.wait_for_url(SIGNED)
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    assert page.get_by_role("link", name=re.compile("^Bluesky")).is_visible()
+    assert fits_the_screen(page)
+    shot(page, f"{device_name}-signed")
+
+    assert len(mailoutbox) == 1
+    page.goto(confirm_link(mailoutbox[0]))
+    assert Signature.objects.get(email="zoe@example.org").status == Signature.Status.PENDING
+    shot(page, f"{device_name}-confirm")
+    page.get_by_role("button", name="Confirm my signature").click()
+    assert page.get_by_role("heading", name="Thank you — your signature is confirmed").is_visible()
+    shot(page, f"{device_name}-confirmed")
+
+    page.get_by_role("link", name="See who has signed").click()
+    assert page.locator("ol.signatories").get_by_text("Zoë Saldaña").is_visible()
+    assert fits_the_screen(page)
+    shot(page, f"{device_name}-signatories")
+
+
+def test_a_person_signs_with_the_keyboard_alone(page, mailoutbox):
+    coalition_letter()
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert page.get_by_role("link", name="Skip to content").is_visible(), "the skip link shows when focused"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    def focused():
+        return page.evaluate("document.activeElement.name || document.activeElement.textContent.trim()")
+
+    # From the top of the content, Tab reaches the form's first field, past the letter's own links.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if focused() == "name":
+            break
+    assert focused() == "name"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "focus is visible"
+    page.keyboard.type("Kay Board")
+    page.keyboard.press("Tab")
+    assert focused() == "email"
+    page.keyboard.type("kay@example.org")
+    page.keyboard.press("Tab")
+    assert focused() == "craft"
+    page.keyboard.type("Writer")
+    assert page.get_by_label("Your craft").input_value() == "writer"
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(focused())
+    assert order == ["affiliation", "country", "profile_url", "public", "consent"]
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert focused() == "Sign the letter"
+    page.keyboard.press("Enter")
+    page.wait_for_url(SIGNED)
+    signature = Signature.objects.get()
+    assert (signature.name, signature.craft) == ("Kay Board", "writer")
+
+    # The confirmation button is reached and pressed with the keyboard too.
+    page.goto(confirm_link(mailoutbox[0]))
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if focused() == "Confirm my signature":
+            break
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Thank you — your signature is confirmed").wait_for()
+    signature.refresh_from_db()
+    assert signature.status == Signature.Status.CONFIRMED
+
+
+def test_a_french_reader_signs_in_french_and_gets_a_french_mail(open_page, mailoutbox):
+    coalition_letter()
+    page = open_page(PHONE, locale="fr-FR")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Le consentement d'abord")
+    shot(page, "fr-phone-letter")
+    page.get_by_role("button", name="Signer la lettre").click()
+    assert page.get_by_text("Ce champ est obligatoire.").first.is_visible()
+    fill_the_form(
+        page,
+        name="Agnès Varda",
+        email="agnes@example.fr",
+        craft="director",
+        labels={"name": "Nom complet", "email": "Adresse e-mail", "craft": "Votre métier", "consent": "J'accepte"},
+    )
+    page.get_by_role("button", name="Signer la lettre").click()
+    page.wait_for_url(SIGNED)
+    assert page.get_by_role("heading", name="Consultez votre boîte de réception").is_visible()
+    shot(page, "fr-phone-signed")
+
+    mail = mailoutbox[0]
+    assert mail.subject.startswith("Confirmez votre signature")
+    assert "Bonjour Agnès Varda," in mail.body
+    signature = Signature.objects.get()
+    assert (signature.language, signature.letter_version.language) == ("fr", "fr")
+
+    page.goto(confirm_path(mail))
+    page.get_by_role("button", name="Confirmer ma signature").click()
+    assert page.get_by_role("heading", name="Merci — votre signature est confirmée").is_visible()
+
+
+def test_the_language_switch_turns_the_page_to_french_and_back(page):
+    coalition_letter()
+    page.goto("/crafts/musician/")
+    page.get_by_role("button", name="Français").click()
+    page.wait_for_url(re.compile(r"/crafts/musician/$"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Le consentement d'abord")
+    assert page.get_by_label("Votre métier").input_value() == "musician"
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("button", name="Sign the letter").is_visible()
+
+
+def test_a_person_signs_without_javascript(open_page, mailoutbox):
+    coalition_letter()
+    page = open_page(PHONE, javascript=False)
+    page.goto("/")
+    fill_the_form(page, name="No Script", email="not-an-address")
+    page.get_by_role("button", name="Sign the letter").click()
+    # The server answers with the form, what was typed, and the error tied to its field.
+    assert page.get_by_text("Please correct the field marked below.").is_visible()
+    email = page.get_by_label("Email address", exact=True)
+    assert email.input_value() == "not-an-address"
+    assert email.get_attribute("aria-invalid") == "true"
+    assert "id_email_error" in email.get_attribute("aria-describedby")
+    shot(page, "nojs-form-error")
+    email.fill("noscript@example.org")
+    page.get_by_label("I agree", exact=False).check()
+    page.get_by_role("button", name="Sign the letter").click()
+    page.wait_for_url(SIGNED)
+    page.goto(confirm_path(mailoutbox[0]))
+    page.get_by_role("button", name="Confirm my signature").click()
+    assert page.get_by_role("heading", name="Thank you — your signature is confirmed").is_visible()
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+
+
+def test_javascript_checks_fields_as_people_leave_them_and_keeps_the_count_live(page):
+    letter = coalition_letter()
+    page.clock.install()
+    page.goto("/")
+    email = page.get_by_label("Email address", exact=True)
+    email.fill("ada@")
+    email.press("Tab")
+    assert page.locator("#id_email_error").inner_text() == "Enter a valid email address, like name@example.org."
+    assert email.get_attribute("aria-invalid") == "true"
+    assert "id_email_error" in email.get_attribute("aria-describedby")
+    assert "id_email_helptext" in email.get_attribute("aria-describedby")
+    email.fill("ada@example.org")
+    email.press("Tab")
+    assert email.get_attribute("aria-invalid") is None
+    assert page.locator("#id_email_error").inner_text() == ""
+
+    # Someone else signs while the page is open: the count catches up without a reload.
+    assert page.locator("#signature-count").inner_text() == "0"
+    SignatureFactory.create_batch(2, letter=letter, craft="podcaster")
+    cache.clear()
+    page.clock.fast_forward("00:31")
+    # expect() polls from Python: a wait_for_function string would be eval'd in the page, which the CSP refuses.
+    expect(page.locator("#signature-count")).to_have_text("2")
+    expect(page.locator('.crafts [data-count="podcaster"]')).to_have_text("2")
+
+
+def test_every_public_page_passes_axe_with_no_serious_or_critical_violation(open_page, mailoutbox):
+    letter = coalition_letter()
+    SignatureFactory(name="Verified Person", letter=letter, notable=True, status=Signature.Status.VERIFIED)
+    SignatureFactory.create_batch(3, letter=letter)
+    desktop, phone = open_page(DESKTOP), open_page(PHONE, locale="fr-FR")
+    for path in ("/", "/crafts/visual-artist/", "/signed/", "/signatories/", "/signatories/?craft=actor&q=zz"):
+        for page in (desktop, phone):
+            page.goto(path)
+            assert_accessible(page, f"{path} {page.viewport_size}")
+    for path, status in (("/corrections/", 200), ("/no-such-page/", 404), ("/confirm/not-a-token/", 404)):
+        assert desktop.goto(path).status == status
+        assert_accessible(desktop, path)
+        shot(desktop, "desktop-" + (path.strip("/").replace("/", "-") or "home"))
+
+    # The form with errors, from the server (as without JavaScript) and after the script's own checks.
+    desktop.goto("/")
+    desktop.get_by_label("Email address", exact=True).fill("x")
+    desktop.get_by_label("Email address", exact=True).press("Tab")
+    desktop.get_by_role("button", name="Sign the letter").click()
+    assert_accessible(desktop, "form with inline errors")
+    fill_the_form(desktop, name="Axe Tester", email="axe@mailinator.com")
+    desktop.get_by_role("button", name="Sign the letter").click()
+    assert desktop.get_by_text("Please use a permanent email address").is_visible()
+    assert_accessible(desktop, "form with the server's errors")
+    shot(desktop, "desktop-server-errors")
+
+    # The sign, confirm and confirmed pages, and a confirmation link used twice.
+    fill_the_form(desktop, name="Axe Tester", email="axe@example.org")
+    desktop.get_by_role("button", name="Sign the letter").click()
+    desktop.wait_for_url(SIGNED)
+    link = confirm_path(mailoutbox[0])
+    desktop.goto(link)
+    assert_accessible(desktop, "confirm")
+    desktop.get_by_role("button", name="Confirm my signature").click()
+    desktop.get_by_role("heading", name="Thank you — your signature is confirmed").wait_for()
+    assert_accessible(desktop, "confirmed")
+    assert desktop.goto(link).status == 410
+    assert_accessible(desktop, "used link")
+    shot(desktop, "desktop-used-link")
