@@ -143,6 +143,12 @@ class Signature(models.Model):
                 condition=models.Q(status__in=["confirmed", "verified"], public=True),
                 name="signature_listed_keyset",
             ),
+            # The notable section: a few dozen rows, which the keyset index above would find only by reading it all.
+            models.Index(
+                fields=["letter", "-confirmed_at", "-id"],
+                condition=models.Q(status__in=["confirmed", "verified"], public=True, notable=True),
+                name="signature_notable_keyset",
+            ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),
         ]
 
@@ -152,6 +158,11 @@ class Signature(models.Model):
     def save(self, *args, **kwargs):
         self.email_domain = self.email.rpartition("@")[2]
         super().save(*args, **kwargs)
+
+    @property
+    def craft_label(self):
+        # Not get_craft_display(): that hashes every choice, translating all ten labels for each row of a list.
+        return Craft(self.craft).label
 
 
 class SignatureCount(models.Model):
