@@ -35,9 +35,11 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 # Enough to keep both workers busy without a long queue in front of them.
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+# Comma-separated words: measure only the endpoints whose label holds one (while investigating one of them).
+ONLY = [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
 WORKERS = 2
 # Domains of the addresses the sign POST and the reference view make, so that a later run can tidy them away.
-POST_DOMAINS = ("%.post.bench.example.org", "%@reference.bench.example.org")
+POST_DOMAINS = (".post.bench.example.org", "@reference.bench.example.org")
 
 # The targets of issue 5, server-side.
 P99_TARGET_MS = 50
@@ -91,7 +93,7 @@ def prepare():
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Sum
+    from django.db.models import Q, Sum
 
     from bench.seed import seed_signatures
     from coalition.letters.selectors import letter_current
@@ -100,12 +102,11 @@ def prepare():
     say("migrating")
     call_command("migrate", verbosity=0)
     letter = letter_current()
-    with connection.cursor() as cursor:
-        # Only pending rows from earlier runs' POSTs: they are never counted, so the counters stay exact.
-        query = "DELETE FROM signatures_signature WHERE status = 'pending' AND (email LIKE %s OR email LIKE %s)"
-        cursor.execute(query, POST_DOMAINS)
-        if cursor.rowcount:
-            say(f"removed {cursor.rowcount} signatures posted by earlier runs")
+    # Only pending rows from earlier runs' POSTs (with their outbox rows): never counted, so the counters stay exact.
+    posted = Q(email__endswith=POST_DOMAINS[0]) | Q(email__endswith=POST_DOMAINS[1])
+    _, deleted = Signature.objects.filter(posted, status=Signature.Status.PENDING).delete()
+    if deleted.get("signatures.Signature"):
+        say(f"removed {deleted['signatures.Signature']} signatures posted by earlier runs")
     counted = SignatureCount.objects.filter(letter=letter).aggregate(n=Sum("n"))["n"] or 0
     if counted < ROWS:
         say(f"seeding {ROWS - counted:,} confirmed public signatures (COPY, indexes rebuilt after)")
@@ -287,9 +288,16 @@ def endpoints(targets):
             "path": "/signatories/",
             "read": True,
         },
+        {
+            "label": "search, no match",
+            "url": "/signatories/?q=zzzq",
+            "path": "/signatories/",
+            "read": True,
+        },
         {"label": "list, craft=actor", "url": "/signatories/?craft=actor", "path": "/signatories/", "read": True},
         {"label": "API list", "url": "/api/v1/signatories/", "path": "/api/v1/signatories/", "read": True},
         {"label": "API stats (cached)", "url": "/api/v1/stats/", "path": "/api/v1/stats/", "read": True},
+        {"label": "reference: empty view", "url": "/bench/nothing/", "path": "/bench/nothing/"},
         {"label": "reference: one INSERT", "url": "/bench/insert/", "path": "/bench/insert/", "form": {}},
         {"label": "sign POST", "url": "/", "path": "/", "form": sign_form},
     ]
@@ -349,20 +357,24 @@ def report(results, load_before, load_after):
             f"{r['server_p50']:.1f} | {r['server_p99']:.1f} | {errors} |"
         )
     by_label = {r["label"]: r for r in results}
-    ratio = by_label["sign POST"]["rps"] / by_label["reference: one INSERT"]["rps"]
-    print()
-    print(f"sign POST / reference INSERT throughput: {ratio:.2f} (target >= {SIGN_RATIO_TARGET})")
+    ratio = None
+    if "sign POST" in by_label and "reference: one INSERT" in by_label:
+        ratio = by_label["sign POST"]["rps"] / by_label["reference: one INSERT"]["rps"]
+        print()
+        print(f"sign POST / reference INSERT throughput: {ratio:.2f} (target >= {SIGN_RATIO_TARGET})")
     print()
     print("Targets (server-side):")
     for r in results:
         if r.get("read"):
             verdict = "ok" if r["server_p99"] < P99_TARGET_MS else "MISSED"
             print(f"  {r['label']}: p99 {r['server_p99']:.1f} ms < {P99_TARGET_MS} ms: {verdict}")
-    stats = by_label["API stats (cached)"]["rps"]
-    print(
-        f"  stats under cache: {stats:,.0f} req/s >= {STATS_RPS_TARGET}: {'ok' if stats >= STATS_RPS_TARGET else 'MISSED'}"
-    )
-    print(f"  sign POST ratio: {ratio:.2f} >= {SIGN_RATIO_TARGET}: {'ok' if ratio >= SIGN_RATIO_TARGET else 'MISSED'}")
+    if "API stats (cached)" in by_label:
+        stats = by_label["API stats (cached)"]["rps"]
+        verdict = "ok" if stats >= STATS_RPS_TARGET else "MISSED"
+        print(f"  stats under cache: {stats:,.0f} req/s >= {STATS_RPS_TARGET}: {verdict}")
+    if ratio is not None:
+        verdict = "ok" if ratio >= SIGN_RATIO_TARGET else "MISSED"
+        print(f"  sign POST ratio: {ratio:.2f} >= {SIGN_RATIO_TARGET}: {verdict}")
     failed = [r["label"] for r in results if r["errors"]]
     if failed:
         print(f"Errors on: {', '.join(failed)}")
@@ -390,6 +402,8 @@ def main():
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         results = []
         for index, endpoint in enumerate(endpoints(targets)):
+            if ONLY and not any(word in endpoint["label"] for word in ONLY):
+                continue
             say(f"{endpoint['label']}: {endpoint['url'][:80]}")
             results.append(measure(base, access_log, tokens, endpoint, index))
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -5,6 +5,10 @@ from coalition.urls import urlpatterns as product_urlpatterns
 
 from . import reference
 
-urlpatterns = [path("bench/insert/", reference.insert_one, name="bench_insert"), *product_urlpatterns]
+urlpatterns = [
+    path("bench/insert/", reference.insert_one, name="bench_insert"),
+    path("bench/nothing/", reference.nothing, name="bench_nothing"),
+    *product_urlpatterns,
+]
 
 __all__ = ["handler400", "handler500", "urlpatterns"]

@@ -28,3 +28,46 @@ def test_the_notable_section_reads_only_notable_signatures(letter, signature_fac
     signature_factory.create_batch(2, notable=True)
     plan = _plan(signatory_notable(letter=letter))
     assert "signature_notable_keyset" in plan, plan
+
+
+def _names(client, **params):
+    response = client.get("/api/v1/signatories/", params).json()
+    return [row["name"] for row in response["results"]], response["next"]
+
+
+@pytest.mark.parametrize("few_matches", [2000, 3], ids=["through the trigram index", "walking the list"])
+def test_a_search_finds_the_same_names_in_the_same_order_however_common_the_name(
+    client, signature_factory, settings, monkeypatch, few_matches
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coalition.signatures import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_FEW_MATCHES", few_matches)
+    settings.SIGNATORIES_PER_PAGE = 3
+    now = timezone.now()
+    for age, name in enumerate(["María García", "Mario Rossi", "Anna Maria Berg", "Zoë Dupont", "Omar Maris"]):
+        signature_factory(name=name, confirmed_at=now - timedelta(hours=age))
+    first, after = _names(client, q="MARI")
+    second, after = _names(client, q="mari", after=after.split("after=")[1])
+    assert first + second == ["María García", "Mario Rossi", "Anna Maria Berg", "Omar Maris"]
+    assert after is None
+    assert _names(client, q="zzzq") == ([], None)
+
+
+def test_a_name_that_matches_nothing_is_looked_up_in_the_trigram_index(letter):
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.seed import seed_signatures
+    from coalition.signatures.selectors import signatory_list
+
+    # Enough rows, analysed, for the planner to weigh its choices as it would on the real list.
+    seed_signatures(letter=letter, n=5000)
+    with CaptureQueriesContext(connection) as queries:
+        signatory_list(letter=letter, q="zzzq")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "signature_name_trgm" in plan, plan
