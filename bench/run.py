@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 # Comma-separated words: measure only the endpoints whose label holds one (while investigating one of them).
 ONLY = [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
 WORKERS = 2
+# Extra gunicorn arguments, to compare a setting (e.g. "--worker-class gthread --threads 4") with the default.
+GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
 # Domains of the addresses the sign POST and the reference view make, so that a later run can tidy them away.
 POST_DOMAINS = (".post.bench.example.org", "@reference.bench.example.org")
 
@@ -149,6 +152,7 @@ def gunicorn_start(port, access_log, error_log):
         "%(m)s %(U)s %(s)s %(D)s",
         "--error-logfile",
         error_log,
+        *GUNICORN_ARGS,
     ]
     with open(error_log, "a") as log:  # Django's own log lines (console handler) too
         server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **SERVER_ENV}, stdout=log, stderr=log)
@@ -344,7 +348,7 @@ def report(results, load_before, load_after):
     print(f"Machine: {machine()}")
     print(f"Load average before: {load_before}; after: {load_after}")
     print(
-        f"{ROWS:,} seeded rows; gunicorn {WORKERS} sync workers; wrk 1 thread, {CONNECTIONS} connections, "
+        f"{ROWS:,} seeded rows; gunicorn {WORKERS} workers {' '.join(GUNICORN_ARGS) or '(sync)'}; wrk 1 thread, {CONNECTIONS} connections, "
         f"{SECONDS} s per endpoint after {WARMUP} s warm-up"
     )
     print()
