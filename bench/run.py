@@ -343,10 +343,55 @@ def machine():
     )
 
 
-def report(results, load_before, load_after):
+def _cpu_ticks():
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                ticks[int(entry)] = int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return ticks
+
+
+def other_cpu_users(ours, seconds=2.0):
+    """What else was using the CPU, sampled over `seconds`: ["58% pytest ...", ...]. The figures depend on it."""
+    before = _cpu_ticks()
+    time.sleep(seconds)
+    after = _cpu_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, total in after.items():
+        share = (total - before.get(pid, total)) / hz / seconds * 100
+        if share >= 5 and pid not in ours:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()[:70]
+            except OSError:
+                continue
+            busy.append((share, command))
+    return [f"{share:.0f}% {command}" for share, command in sorted(busy, reverse=True)]
+
+
+def _our_pids(server):
+    ours = {os.getpid(), server.pid}
+    try:
+        with open(f"/proc/{server.pid}/task/{server.pid}/children") as children:
+            ours.update(int(pid) for pid in children.read().split())
+    except OSError:
+        pass
+    return ours
+
+
+def report(results, load_before, load_after, others):
     print()
     print(f"Machine: {machine()}")
     print(f"Load average before: {load_before}; after: {load_after}")
+    print("Other processes using the CPU (sampled before and half-way, besides PostgreSQL and Redis serving us):")
+    for line in others or ["none above 5%"]:
+        print(f"  {line}")
     print(
         f"{ROWS:,} seeded rows; gunicorn {WORKERS} workers {' '.join(GUNICORN_ARGS) or '(sync)'}; wrk 1 thread, {CONNECTIONS} connections, "
         f"{SECONDS} s per endpoint after {WARMUP} s warm-up"
@@ -404,17 +449,20 @@ def main():
     try:
         tokens = sign_form_tokens(base)
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        others = other_cpu_users(_our_pids(server))
         results = []
         for index, endpoint in enumerate(endpoints(targets)):
             if ONLY and not any(word in endpoint["label"] for word in ONLY):
                 continue
+            if index == 6:
+                others += other_cpu_users(_our_pids(server))
             say(f"{endpoint['label']}: {endpoint['url'][:80]}")
             results.append(measure(base, access_log, tokens, endpoint, index))
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     finally:
         server.terminate()
         server.wait(timeout=30)
-    clean = report(results, load_before, load_after)
+    clean = report(results, load_before, load_after, others)
     sys.exit(0 if clean else 1)
 
 
