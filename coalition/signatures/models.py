@@ -162,6 +162,12 @@ class Signature(models.Model):
                 condition=PUBLICLY_LISTED,
                 name="signature_listed_status",
             ),
+            # The notable section: a few dozen rows, which the keyset index above would find only by reading it all.
+            models.Index(
+                fields=["letter", "-confirmed_at", "-id"],
+                condition=models.Q(status__in=["confirmed", "verified"], public=True, notable=True),
+                name="signature_notable_keyset",
+            ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),
         ]
 
@@ -171,6 +177,11 @@ class Signature(models.Model):
     def save(self, *args, **kwargs):
         self.email_domain = self.email.rpartition("@")[2]
         super().save(*args, **kwargs)
+
+    @property
+    def craft_label(self):
+        # Not get_craft_display(): that hashes every choice, translating all ten labels for each row of a list.
+        return Craft(self.craft).label
 
 
 class SignatureCount(models.Model):

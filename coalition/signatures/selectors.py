@@ -6,7 +6,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Func, Q, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, StrIndex
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django_countries import countries
@@ -123,12 +123,26 @@ class Unaccent(Func):
     output_field = CharField()
 
 
+# Up to this many matches, a search fetches them through the trigram index and sorts them; above it, the name is
+# common enough that walking the list in order finds a page at once. Either way no search reads the whole table
+# (a name that matches nothing used to: 1.4 s at a million rows).
+SEARCH_FEW_MATCHES = 2000
+
+
 def name_matches(signatures, q):
-    """Names containing `q`. On PostgreSQL accent- and case-insensitive, served by the trigram index on
+    """Names containing `q`. On PostgreSQL accent- and case-insensitive, through the trigram index on
     lower(coalition_unaccent(name)); elsewhere a case-insensitive LIKE."""
     if connection.vendor != "postgresql":
         return signatures.filter(name__icontains=q)
-    return signatures.alias(search_name=Lower(Unaccent("name"))).filter(search_name__contains=Lower(Unaccent(Value(q))))
+    search_name, needle = Lower(Unaccent("name")), Lower(Unaccent(Value(q)))
+    if len(q) >= 3:  # shorter has no trigram to look up
+        matching = signatures.alias(search_name=search_name).filter(search_name__contains=needle)
+        ids = list(matching.order_by().values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
+        if len(ids) <= SEARCH_FEW_MATCHES:
+            return signatures.filter(id__in=ids)
+    # STRPOS, which the trigram index cannot serve: PostgreSQL walks the list in keyset order and stops after a
+    # page, instead of gathering every match of a common name first and sorting them.
+    return signatures.alias(position=StrIndex(search_name, needle)).filter(position__gt=0)
 
 
 def signatory_list(*, letter, craft=None, q="", country=None, verified=None):

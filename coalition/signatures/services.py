@@ -135,7 +135,8 @@ def signature_create(
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
     )
-    signature.full_clean(validate_unique=False, validate_constraints=False)
+    # The letter and its version were just read by the caller: no need to look them up again.
+    signature.full_clean(exclude=["letter", "letter_version"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             signature.save()

@@ -1,0 +1,490 @@
+"""`make bench`: a million confirmed signatures in PostgreSQL, the site served as in production (gunicorn, two
+workers, DEBUG off, persistent connections, Redis cache), loaded by wrk from another process.
+
+Prints, per endpoint, requests/s, client-side p50/p99 (wrk), server-side p50/p99 (gunicorn's access log, %(D)s
+microseconds, which leaves out time spent queued for a worker) and errors; then the sign POST's throughput as a
+share of a bare view doing one INSERT, and the targets of issue 5. Traffic goes to 127.0.0.1 only; every run of wrk
+is bounded in time.
+
+Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a Redis database of its own: it is flushed), BENCH_ROWS,
+BENCH_SECONDS (per endpoint), BENCH_WARMUP, BENCH_CONNECTIONS.
+"""
+
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/coal_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
+# Enough to keep both workers busy without a long queue in front of them.
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+# Comma-separated words: measure only the endpoints whose label holds one (while investigating one of them).
+ONLY = [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
+WORKERS = 2
+# Extra gunicorn arguments, to compare a setting (e.g. "--worker-class gthread --threads 4") with the default.
+GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
+# Domains of the addresses the sign POST and the reference view make, so that a later run can tidy them away.
+POST_DOMAINS = (".post.bench.example.org", "@reference.bench.example.org")
+
+# The targets of issue 5, server-side.
+P99_TARGET_MS = 50
+STATS_RPS_TARGET = 3000
+SIGN_RATIO_TARGET = 0.5
+
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "DEBUG": "0",
+    "CONN_MAX_AGE": "60",
+    "LOG_LEVEL": "WARNING",
+    # The bench submits at machine speed from one address.
+    "SIGN_MIN_SECONDS": "0",
+    "SIGN_RATE_IP": "1000000/m,100000000/h",
+    "SIGN_RATE_DOMAIN": "1000000/m,100000000/h",
+}
+
+
+def say(message):
+    print(f"--- {message}", flush=True)
+
+
+def database_ensure(url):
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        sys.exit(f"BENCH_DATABASE_URL: unexpected database name {name!r}")
+    conn = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            say(f"creating database {name}")
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def django_setup():
+    os.environ.update({key: SERVER_ENV[key] for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")})
+    import django
+
+    django.setup()
+
+
+def prepare():
+    """Migrate, tidy what earlier runs posted, top the seeded rows up to ROWS, vacuum. Returns the letter."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Q, Sum
+
+    from bench.seed import seed_signatures
+    from coalition.letters.selectors import letter_current
+    from coalition.signatures.models import Signature, SignatureCount
+
+    say("migrating")
+    call_command("migrate", verbosity=0)
+    letter = letter_current()
+    # Only pending rows from earlier runs' POSTs (with their outbox rows): never counted, so the counters stay exact.
+    posted = Q(email__endswith=POST_DOMAINS[0]) | Q(email__endswith=POST_DOMAINS[1])
+    _, deleted = Signature.objects.filter(posted, status=Signature.Status.PENDING).delete()
+    if deleted.get("signatures.Signature"):
+        say(f"removed {deleted['signatures.Signature']} signatures posted by earlier runs")
+    counted = SignatureCount.objects.filter(letter=letter).aggregate(n=Sum("n"))["n"] or 0
+    if counted < ROWS:
+        say(f"seeding {ROWS - counted:,} confirmed public signatures (COPY, indexes rebuilt after)")
+        started = time.monotonic()
+        seed_signatures(letter=letter, n=ROWS - counted)
+        say(f"seeded in {time.monotonic() - started:.0f} s")
+    else:
+        say(f"{counted:,} counted signatures already there: no seeding")
+    say("VACUUM ANALYZE (the visibility map lets the list use index-only scans, as autovacuum would)")
+    started = time.monotonic()
+    with connection.cursor() as cursor:  # Django runs in autocommit: VACUUM needs to be outside a transaction
+        cursor.execute(f"VACUUM ANALYZE {Signature._meta.db_table}")
+    say(f"vacuumed in {time.monotonic() - started:.0f} s")
+    # Rate-limit counters and queued mail from earlier runs.
+    cache.clear()
+    return letter
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_start(port, access_log, error_log):
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "coalition.wsgi",
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--backlog",
+        "512",
+        "--access-logfile",
+        access_log,
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(D)s",
+        "--error-logfile",
+        error_log,
+        *GUNICORN_ARGS,
+    ]
+    with open(error_log, "a") as log:  # Django's own log lines (console handler) too
+        server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **SERVER_ENV}, stdout=log, stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode}; see {error_log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    sys.exit(f"gunicorn did not answer /healthz in 30 s; see {error_log}")
+
+
+def sign_form_tokens(base):
+    """A CSRF cookie and the form's tokens, as a browser has them after loading the letter."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/", timeout=10) as response:
+        page = response.read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    return {"cookie": cookie, "csrf": csrf, "started": started}
+
+
+def reading_targets(letter):
+    """A cursor half-way down the list, a full name and a common surname to search for."""
+    from coalition.signatures.selectors import cursor_encode, signatory_list
+
+    listed = signatory_list(letter=letter)
+    middle = listed[ROWS // 2]  # one OFFSET, here only, to find a deep page
+    surname = middle.name.split()[-1]
+    return {"cursor": cursor_encode(middle), "name": middle.name, "surname": surname}
+
+
+LUA_REPORT = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,'
+    .. '"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+LUA_POST = r"""
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "csrftoken=%(cookie)s"
+local body = "%(body)s"
+request = function()
+  n = n + 1
+  local email = string.format("%(run)s-%%d@d%%d.post.bench.example.org", n, n %% 500)
+  return wrk.format(nil, "%(path)s", nil, body .. "&email=" .. email:gsub("@", "%%%%40"))
+end
+"""
+
+
+def lua_script(endpoint, tokens, run):
+    script = LUA_REPORT
+    if "form" in endpoint:
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": tokens["csrf"], "started": tokens["started"], **endpoint["form"]}
+        )
+        script += LUA_POST % {"cookie": tokens["cookie"], "body": body, "run": run, "path": endpoint["path"]}
+    return script
+
+
+def wrk(base, endpoint, tokens, seconds, run):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(endpoint, tokens, run))
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{CONNECTIONS}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                base + endpoint["url"],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    return json.loads(out.split("BENCHJSON ", 1)[1].splitlines()[0])
+
+
+def server_times(access_log, offset, method, path):
+    """Server-side durations (ms) of the requests to `path` logged after `offset`."""
+    with open(access_log) as log:
+        log.seek(offset)
+        lines = log.read().splitlines()
+    times = []
+    for line in lines:
+        parts = line.split(" ")
+        if len(parts) == 4 and parts[0] == method and parts[1] == path:
+            times.append(int(parts[3]) / 1000)
+    return sorted(times)
+
+
+def percentile(values, share):
+    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
+def endpoints(targets):
+    sign_form = {"name": "Bench Signer", "craft": "writer", "consent": "on", "public": "on", "country": "FR"}
+    return [
+        {"label": "list, first page", "url": "/signatories/", "path": "/signatories/", "read": True},
+        {
+            "label": "list, deep keyset page",
+            "url": "/signatories/?after=" + targets["cursor"],
+            "path": "/signatories/",
+            "read": True,
+        },
+        {
+            "label": "search, full name",
+            "url": "/signatories/?" + urllib.parse.urlencode({"q": targets["name"]}),
+            "path": "/signatories/",
+            "read": True,
+        },
+        {
+            "label": "search, common surname",
+            "url": "/signatories/?" + urllib.parse.urlencode({"q": targets["surname"]}),
+            "path": "/signatories/",
+            "read": True,
+        },
+        {
+            "label": "search, no match",
+            "url": "/signatories/?q=zzzq",
+            "path": "/signatories/",
+            "read": True,
+        },
+        {"label": "list, craft=actor", "url": "/signatories/?craft=actor", "path": "/signatories/", "read": True},
+        {"label": "API list", "url": "/api/v1/signatories/", "path": "/api/v1/signatories/", "read": True},
+        {"label": "API stats (cached)", "url": "/api/v1/stats/", "path": "/api/v1/stats/", "read": True},
+        {"label": "reference: empty view", "url": "/bench/nothing/", "path": "/bench/nothing/"},
+        {"label": "reference: one INSERT", "url": "/bench/insert/", "path": "/bench/insert/", "form": {}},
+        {"label": "sign POST", "url": "/", "path": "/", "form": sign_form},
+    ]
+
+
+def measure(base, access_log, tokens, endpoint, index):
+    method = "POST" if "form" in endpoint else "GET"
+    if WARMUP:
+        wrk(base, endpoint, tokens, WARMUP, run=f"w{index}-{time.time_ns()}")
+    time.sleep(0.3)
+    offset = os.path.getsize(access_log)
+    run = f"m{index}-{time.time_ns()}"
+    result = wrk(base, endpoint, tokens, SECONDS, run=run)
+    time.sleep(0.5)  # the last requests' log lines
+    times = server_times(access_log, offset, method, endpoint["path"])
+    errors = sum(result[key] for key in ("connect", "read", "write", "status", "timeout"))
+    if endpoint.get("form"):
+        errors += sign_post_check(run, result["requests"])
+    return {
+        **endpoint,
+        "rps": result["requests"] / (result["duration_us"] / 1e6),
+        "requests": result["requests"],
+        "client_p50": result["p50_us"] / 1000,
+        "client_p99": result["p99_us"] / 1000,
+        "server_p50": percentile(times, 0.50),
+        "server_p99": percentile(times, 0.99),
+        "logged": len(times),
+        "errors": errors,
+        "error_detail": {key: result[key] for key in ("connect", "read", "write", "status", "timeout") if result[key]},
+    }
+
+
+def sign_post_check(run, requests):
+    """A redirect is also what a bot gets: check that the POSTs really stored signatures and owed mails.
+    Returns the number of answered requests that stored nothing."""
+    from django.db import connections
+
+    from coalition.mail.models import OutgoingMail
+    from coalition.signatures.models import Signature
+
+    stored = Signature.objects.filter(email__startswith=f"{run}-").count()
+    mails = OutgoingMail.objects.filter(to__startswith=f"{run}-").count()
+    connections.close_all()
+    say(f"{requests} answered requests, {stored} signatures and {mails} outbox rows stored")
+    # Requests still in flight when wrk stops are stored but not counted as answered: up to one per connection.
+    if requests <= stored == mails <= requests + CONNECTIONS:
+        return 0
+    say("MISMATCH: the sign POST did not store what it answered for")
+    return max(requests - min(stored, mails), 1)
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def _cpu_ticks():
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                ticks[int(entry)] = int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return ticks
+
+
+def other_cpu_users(ours, seconds=2.0):
+    """What else was using the CPU, sampled over `seconds`: ["58% pytest ...", ...]. The figures depend on it."""
+    before = _cpu_ticks()
+    time.sleep(seconds)
+    after = _cpu_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, total in after.items():
+        share = (total - before.get(pid, total)) / hz / seconds * 100
+        if share >= 5 and pid not in ours:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()[:70]
+            except OSError:
+                continue
+            busy.append((share, command))
+    return [f"{share:.0f}% {command}" for share, command in sorted(busy, reverse=True)]
+
+
+def _our_pids(server):
+    ours = {os.getpid(), server.pid}
+    try:
+        with open(f"/proc/{server.pid}/task/{server.pid}/children") as children:
+            ours.update(int(pid) for pid in children.read().split())
+    except OSError:
+        pass
+    return ours
+
+
+def report(results, load_before, load_after, others):
+    print()
+    print(f"Machine: {machine()}")
+    print(f"Load average before: {load_before}; after: {load_after}")
+    print("Other processes using the CPU (sampled before and half-way, besides PostgreSQL and Redis serving us):")
+    for line in others or ["none above 5%"]:
+        print(f"  {line}")
+    print(
+        f"{ROWS:,} seeded rows; gunicorn {WORKERS} workers {' '.join(GUNICORN_ARGS) or '(sync)'}; wrk 1 thread, {CONNECTIONS} connections, "
+        f"{SECONDS} s per endpoint after {WARMUP} s warm-up"
+    )
+    print()
+    print("| endpoint | req/s | client p50 ms | client p99 ms | server p50 ms | server p99 ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        errors = str(r["errors"]) + (f" {r['error_detail']}" if r["error_detail"] else "")
+        print(
+            f"| {r['label']} | {r['rps']:,.0f} | {r['client_p50']:.1f} | {r['client_p99']:.1f} | "
+            f"{r['server_p50']:.1f} | {r['server_p99']:.1f} | {errors} |"
+        )
+    by_label = {r["label"]: r for r in results}
+    ratio = None
+    if "sign POST" in by_label and "reference: one INSERT" in by_label:
+        ratio = by_label["sign POST"]["rps"] / by_label["reference: one INSERT"]["rps"]
+        print()
+        print(f"sign POST / reference INSERT throughput: {ratio:.2f} (target >= {SIGN_RATIO_TARGET})")
+    print()
+    print("Targets (server-side):")
+    for r in results:
+        if r.get("read"):
+            verdict = "ok" if r["server_p99"] < P99_TARGET_MS else "MISSED"
+            print(f"  {r['label']}: p99 {r['server_p99']:.1f} ms < {P99_TARGET_MS} ms: {verdict}")
+    if "API stats (cached)" in by_label:
+        stats = by_label["API stats (cached)"]["rps"]
+        verdict = "ok" if stats >= STATS_RPS_TARGET else "MISSED"
+        print(f"  stats under cache: {stats:,.0f} req/s >= {STATS_RPS_TARGET}: {verdict}")
+    if ratio is not None:
+        verdict = "ok" if ratio >= SIGN_RATIO_TARGET else "MISSED"
+        print(f"  sign POST ratio: {ratio:.2f} >= {SIGN_RATIO_TARGET}: {verdict}")
+    failed = [r["label"] for r in results if r["errors"]]
+    if failed:
+        print(f"Errors on: {', '.join(failed)}")
+    return not failed
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk (make bench does it)")
+    database_ensure(DATABASE_URL)
+    django_setup()
+    letter = prepare()
+    targets = reading_targets(letter)
+    from django.db import connections
+
+    connections.close_all()
+    workdir = Path(tempfile.mkdtemp(prefix="coalition-bench-"))
+    access_log, error_log = str(workdir / "access.log"), str(workdir / "error.log")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    say(f"gunicorn on {base} ({WORKERS} workers, DEBUG=0, CONN_MAX_AGE=60, cache {REDIS_URL}); logs in {workdir}")
+    server = gunicorn_start(port, access_log, error_log)
+    try:
+        tokens = sign_form_tokens(base)
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        others = other_cpu_users(_our_pids(server))
+        results = []
+        for index, endpoint in enumerate(endpoints(targets)):
+            if ONLY and not any(word in endpoint["label"] for word in ONLY):
+                continue
+            if index == 6:
+                others += other_cpu_users(_our_pids(server))
+            say(f"{endpoint['label']}: {endpoint['url'][:80]}")
+            results.append(measure(base, access_log, tokens, endpoint, index))
+        load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    clean = report(results, load_before, load_after, others)
+    sys.exit(0 if clean else 1)
+
+
+if __name__ == "__main__":
+    main()
