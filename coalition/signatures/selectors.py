@@ -1,7 +1,7 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.db import connection
@@ -78,10 +78,12 @@ def cursor_decode(cursor):
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, pk = raw.split("|")
         moment, pk = datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, binascii.Error, UnicodeError):
+        if moment.tzinfo is None or pk < 1:
+            raise ValueError("not a cursor we make")
+        # In UTC, as cursors are made: a year-9999 or year-1 moment in a far time zone is out of range there.
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError, binascii.Error, UnicodeError):
         raise FilterError("Unknown cursor: follow the next and previous links as given.") from None
-    if moment.tzinfo is None or pk < 1:
-        raise FilterError("Unknown cursor: follow the next and previous links as given.")
     return moment, pk
 
 

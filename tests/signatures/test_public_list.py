@@ -156,7 +156,18 @@ def test_unknown_craft_is_a_clear_400_in_the_api(client, letter):
     assert "Unknown craft" in response.json()["error"]
 
 
-@pytest.mark.parametrize("cursor", ["abc", "!!!", "MjAyNnww", "bm90fGF8Y3Vyc29y", "x" * 5000])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "abc",
+        "!!!",
+        "MjAyNnww",
+        "bm90fGF8Y3Vyc29y",
+        "x" * 5000,
+        "OTk5OS0xMi0zMVQyMzo1OTo1OS0xNDowMHwx",  # 9999-12-31T23:59:59-14:00|1: after the last day in UTC
+        "MDAwMS0wMS0wMVQwMDowMDowMCsxNDowMHwx",  # 0001-01-01T00:00:00+14:00|1: before the first
+    ],
+)
 def test_a_bad_cursor_is_a_clear_error(client, letter, cursor):
     for key in ("after", "before"):
         response = client.get(f"/api/v1/signatories/?{key}={cursor}")
