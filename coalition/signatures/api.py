@@ -127,7 +127,9 @@ def signatories(
     craft: str | None = Query(None, description=f"One of: {', '.join(Craft.values)}."),
     country: str | None = Query(None, description="ISO 3166-1 alpha-2 code, e.g. FR."),
     verified: str | None = Query(None, description="true: verified signatories only; false: not yet verified."),
-    q: str | None = Query(None, description="Part of a name; case- and accent-insensitive."),
+    q: str | None = Query(
+        None, description="Part of a name (one or two characters: a word start); case- and accent-insensitive."
+    ),
     after: str | None = Query(None, description="Cursor from a `next` link."),
     before: str | None = Query(None, description="Cursor from a `previous` link."),
 ):

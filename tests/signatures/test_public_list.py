@@ -156,7 +156,18 @@ def test_unknown_craft_is_a_clear_400_in_the_api(client, letter):
     assert "Unknown craft" in response.json()["error"]
 
 
-@pytest.mark.parametrize("cursor", ["abc", "!!!", "MjAyNnww", "bm90fGF8Y3Vyc29y", "x" * 5000])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "abc",
+        "!!!",
+        "MjAyNnww",
+        "bm90fGF8Y3Vyc29y",
+        "x" * 5000,
+        "OTk5OS0xMi0zMVQyMzo1OTo1OS0xNDowMHwx",  # 9999-12-31T23:59:59-14:00|1: after the last day in UTC
+        "MDAwMS0wMS0wMVQwMDowMDowMCsxNDowMHwx",  # 0001-01-01T00:00:00+14:00|1: before the first
+    ],
+)
 def test_a_bad_cursor_is_a_clear_error(client, letter, cursor):
     for key in ("after", "before"):
         response = client.get(f"/api/v1/signatories/?{key}={cursor}")
@@ -197,6 +208,30 @@ def test_name_search_on_postgresql_ignores_accents_on_a_trigram_index(client, si
 
 def test_search_treats_like_wildcards_as_plain_text(client, signature_factory):
     signature_factory(name="100% Real")
+    signature_factory(name="100 Percent Real")
     signature_factory(name="Fake_Name")
-    assert [r["name"] for r in client.get("/api/v1/signatories/?q=%25").json()["results"]] == ["100% Real"]
-    assert [r["name"] for r in client.get("/api/v1/signatories/?q=_").json()["results"]] == ["Fake_Name"]
+    signature_factory(name="FakeXName")
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=00%25").json()["results"]] == ["100% Real"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=e_n").json()["results"]] == ["Fake_Name"]
+
+
+def test_a_search_of_one_or_two_characters_matches_the_start_of_a_word(client, signature_factory):
+    for name in ("Calvin Wu", "Wu Lei", "Anna Kowulski", "Matthew Uwu"):
+        signature_factory(name=name)
+    assert sorted(r["name"] for r in client.get("/api/v1/signatories/?q=wu").json()["results"]) == [
+        "Calvin Wu",
+        "Wu Lei",
+    ]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=k").json()["results"]] == ["Anna Kowulski"]
+    assert "Anna Kowulski" in client.get("/signatories/?q=wul").text  # three and more: anywhere in the name
+
+
+@pytest.mark.parametrize("q", ["%25", "_", "!!!", "%F0%9F%8E%AC", "-", "%27%22"])
+def test_a_search_without_any_letter_or_digit_is_a_clear_400(client, signature_factory, q):
+    signature_factory(name="100% Real!!!")
+    response = client.get(f"/api/v1/signatories/?q={q}")
+    assert response.status_code == 400
+    assert response.json() == {"error": "Search for a name by some of its letters or digits."}
+    page = client.get(f"/signatories/?q={q}")
+    assert page.status_code == 400 and "letters or digits" in page.text
+    assert client.get(f"/signatories.csv?q={q}").status_code == 400

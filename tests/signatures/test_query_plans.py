@@ -71,3 +71,39 @@ def test_a_name_that_matches_nothing_is_looked_up_in_the_trigram_index(letter):
         cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "signature_name_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("few_matches", [2000, 1], ids=["through the trigram index", "walking the list"])
+def test_a_short_search_finds_names_with_a_word_starting_with_it_in_order(
+    client, signature_factory, monkeypatch, few_matches
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coalition.signatures import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_FEW_MATCHES", few_matches)
+    now = timezone.now()
+    for age, name in enumerate(["Calvin Wu", "Wú Lei", "Anna Kowulski", "Matthew Uwu", "Zoë WU-Berg"]):
+        signature_factory(name=name, confirmed_at=now - timedelta(hours=age))
+    assert _names(client, q="wu") == (["Calvin Wu", "Wú Lei", "Zoë WU-Berg"], None)
+    assert _names(client, q="Z") == (["Zoë WU-Berg"], None)
+    assert _names(client, q="qx") == ([], None)
+
+
+@pytest.mark.parametrize("q", ["qx", "q"])
+def test_a_short_search_that_matches_nothing_is_looked_up_in_the_trigram_index(letter, q):
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.seed import seed_signatures
+    from coalition.signatures.selectors import signatory_list
+
+    seed_signatures(letter=letter, n=5000)
+    with CaptureQueriesContext(connection) as queries:
+        signatory_list(letter=letter, q=q)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "signature_name_trgm" in plan, plan
+    assert "Seq Scan" not in plan, plan
