@@ -68,6 +68,9 @@ class NotableFeed(Feed):
         return " · ".join(part for part in parts if part)
 
     def item_link(self, item):
+        # A name with no letter or digit cannot be searched for (the list answers 400): link to the list itself.
+        if not any(ch.isalnum() for ch in item.name):
+            return reverse("signatures:list")
         return f"{reverse('signatures:list')}?{urlencode({'q': item.name})}"
 
     def item_guid(self, item):

@@ -1,3 +1,5 @@
+import re
+
 from coalition.signatures import moderation
 from coalition.signatures.models import Signature
 
@@ -45,3 +47,14 @@ def test_the_corrections_log_shows_counts_and_reasons_never_people(client, signa
     page = client.get("/corrections/").text
     assert "Fraudulent" in page and "Withdrawn" in page
     assert "Fake Celebrity" not in page and "Changed Mind" not in page and "fake@example.org" not in page
+
+
+def test_every_feed_link_opens_the_list(client, signature_factory, admin_user):
+    names = ["Zoë Writer", "🎬🎬"]
+    signatures = [signature_factory(name=name) for name in names]
+    moderation.signature_set_notable(signature_ids=[s.pk for s in signatures], notable=True, actor=admin_user)
+    links = re.findall(r'<link href="([^"]+)" rel="alternate"', client.get("/feeds/notable.atom").text)
+    item_links = [link for link in links if "/signatories/" in link]
+    assert len(item_links) >= len(names)
+    for link in item_links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
