@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's own widget templates, for the project-wide form renderer below
     "django_countries",
     "django_ratelimit",
     "allauth",
@@ -79,6 +80,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Fields and forms render through templates/forms/ (the sign form's layout) everywhere, allauth's pages included.
+FORM_RENDERER = "coalition.core.forms.SiteFormRenderer"
 
 # --- Database -------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -90,7 +90,7 @@ def test_the_whole_path_sign_mail_confirm_listed_on_a_phone_and_a_desktop(open_p
     assert Signature.objects.get(email="zoe@example.org").status == Signature.Status.PENDING
     shot(page, f"{device_name}-confirm")
     page.get_by_role("button", name="Confirm my signature").click()
-    assert page.get_by_role("heading", name="Thank you — your signature is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Thank you — your signature is confirmed")).to_be_visible()
     shot(page, f"{device_name}-confirmed")
 
     page.get_by_role("link", name="See who has signed").click()
@@ -181,7 +181,7 @@ def test_a_french_reader_signs_in_french_and_gets_a_french_mail(open_page, mailo
 
     page.goto(confirm_path(mail))
     page.get_by_role("button", name="Confirmer ma signature").click()
-    assert page.get_by_role("heading", name="Merci — votre signature est confirmée").is_visible()
+    expect(page.get_by_role("heading", name="Merci — votre signature est confirmée")).to_be_visible()
 
 
 def test_the_language_switch_turns_the_page_to_french_and_back(page):
@@ -214,7 +214,7 @@ def test_a_person_signs_without_javascript(open_page, mailoutbox):
     page.wait_for_url(SIGNED)
     page.goto(confirm_path(mailoutbox[0]))
     page.get_by_role("button", name="Confirm my signature").click()
-    assert page.get_by_role("heading", name="Thank you — your signature is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Thank you — your signature is confirmed")).to_be_visible()
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
 
 
@@ -283,3 +283,144 @@ def test_every_public_page_passes_axe_with_no_serious_or_critical_violation(open
     assert desktop.goto(link).status == 410
     assert_accessible(desktop, "used link")
     shot(desktop, "desktop-used-link")
+
+
+# --- The other forms: sign-in (allauth), member pages, organisations, privacy and press -----------------------
+
+ACCENT = "rgb(168, 32, 26)"  # --accent in site.css: the colour of "Sign the letter"
+
+
+def looks_right(page, name):
+    """No sideways scrolling, no serious or critical axe violation, and a screenshot to look at."""
+    width = page.viewport_size["width"]
+    device = "phone" if width < 600 else "desktop"
+    # Against the viewport's own width: a phone browser widens window.innerWidth to whatever overflows.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} on a {device} scrolls sideways"
+    assert_accessible(page, f"{name} ({device})")
+    shot(page, f"{device}-{name}")
+
+
+def label_above(page, label):
+    """The label sits above its field, as on the sign form (not beside it)."""
+    field = page.get_by_label(label, exact=True)
+    label_box = page.locator(f"label[for='{field.get_attribute('id')}']").bounding_box()
+    return label_box["y"] + label_box["height"] <= field.bounding_box()["y"] + 1
+
+
+def assert_error_tied_to(field):
+    described = field.get_attribute("aria-describedby") or ""
+    assert field.get_attribute("aria-invalid") == "true"
+    assert f"{field.get_attribute('id')}_error" in described.split()
+
+
+def test_the_sign_in_and_public_form_pages_have_the_site_look_and_pass_axe(open_page, mailoutbox):
+    coalition_letter()
+    desktop, phone = open_page(DESKTOP), open_page(PHONE)
+    pages = (
+        ("/accounts/login/", "login", 200),
+        ("/accounts/login/code/", "login-code", 200),
+        ("/accounts/signup/", "signup", 200),
+        ("/accounts/password/reset/", "password-reset", 200),
+        ("/organisations/endorse/", "endorse", 200),
+        ("/privacy/", "privacy", 200),
+        ("/press/", "press", 200),
+        ("/corrections/", "corrections", 200),
+        ("/unsubscribe/not-a-token/", "unsubscribe-invalid", 404),
+    )
+    for page in (desktop, phone):
+        for path, name, status in pages:
+            assert page.goto(path).status == status, path
+            looks_right(page, name)
+
+        page.goto("/accounts/login/")
+        assert label_above(page, "Email")
+        sign_in = page.get_by_role("button", name="Sign In")
+        assert page.evaluate("b => getComputedStyle(b).backgroundColor", sign_in.element_handle()) == ACCENT
+        assert sign_in.bounding_box()["height"] >= 44, "a big touch target"
+        sign_in.click()
+        assert_error_tied_to(page.get_by_label("Email", exact=True))
+        looks_right(page, "login-errors")
+
+        page.goto("/accounts/signup/")
+        page.get_by_label("Email", exact=True).fill("not-an-address")
+        page.get_by_role("button", name="Sign Up").click()
+        assert_error_tied_to(page.get_by_label("Email", exact=True))
+        looks_right(page, "signup-errors")
+
+        page.goto("/organisations/endorse/")
+        page.get_by_role("button", name="Endorse the letter").click()
+        assert page.get_by_text("Please correct the 6 fields marked below.").is_visible()
+        assert_error_tied_to(page.get_by_label("Organisation name"))
+        looks_right(page, "endorse-errors")
+
+    desktop.goto("/organisations/endorse/")
+    desktop.get_by_label("Organisation name").fill("Guild of Illustrators")
+    desktop.get_by_label("It is a").select_option(index=1)
+    desktop.get_by_label("Its website").fill("https://illustrators.example.org")
+    desktop.get_by_label("Your name").fill("Ilse Stratton")
+    desktop.get_by_label("Your email address at the organisation").fill("ilse@illustrators.example.org")
+    desktop.get_by_label("I am authorised", exact=False).check()
+    desktop.get_by_role("button", name="Endorse the letter").click()
+    expect(desktop.get_by_role("heading", name="Thank you")).to_be_visible()
+    looks_right(desktop, "endorse-thanks")
+
+
+def test_a_member_signs_in_by_code_and_every_member_page_passes_axe(open_page, mailoutbox, django_user_model):
+    from allauth.account.models import EmailAddress
+
+    from coalition.accounts.services import unsubscribe_token
+    from coalition.signatures.models import ChannelProof
+    from tests.accounts.conftest import login_code
+
+    letter = coalition_letter()
+    user = django_user_model.objects.create_user(username="mira@example.org", email="mira@example.org")
+    EmailAddress.objects.create(user=user, email="mira@example.org", verified=True, primary=True)
+    signature = SignatureFactory(letter=letter, email="mira@example.org", name="Mira Vlog", craft="youtuber")
+    ChannelProof.objects.create(signature=signature, url="https://video.example.org/@mira", token="ccai-proof-4f2a9c")
+
+    for page in (open_page(DESKTOP), open_page(PHONE)):
+        page.goto("/accounts/login/code/")
+        page.get_by_label("Email", exact=True).fill("mira@example.org")
+        page.get_by_role("button", name="Request Code").click()
+        page.wait_for_url(re.compile(r"/accounts/login/code/confirm/$"))
+        looks_right(page, "login-code-confirm")
+        page.get_by_role("button", name="Confirm").click()
+        assert_error_tied_to(page.get_by_label("Code", exact=True))
+        looks_right(page, "login-code-confirm-errors")
+        page.get_by_label("Code", exact=True).fill(login_code(mailoutbox[-1]))
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_url(re.compile(r"/account/$"))
+
+        for path, name in (
+            ("/account/", "account"),
+            ("/account/signature/", "account-signature"),
+            ("/account/profile/", "account-profile"),
+            ("/account/delete/", "account-delete"),
+            ("/accounts/email/", "account-email"),
+            ("/accounts/logout/", "logout"),
+            (f"/unsubscribe/{unsubscribe_token(email='mira@example.org')}/", "unsubscribe"),
+        ):
+            assert page.goto(path).status == 200, path
+            looks_right(page, name)
+
+        page.goto("/account/signature/")
+        assert page.locator("nav.member [aria-current=page]").inner_text() == "My signature"
+        name = page.get_by_label("Full name", exact=True)
+        assert label_above(page, "Full name")
+        name.fill("")
+        page.get_by_role("button", name="Save").first.click()
+        assert_error_tied_to(page.get_by_label("Full name", exact=True))
+        looks_right(page, "account-signature-errors")
+
+        page.goto("/account/profile/")
+        page.get_by_label("Writer").check()
+        page.get_by_label("A short public bio (optional)").fill("!!!")
+        page.get_by_role("button", name="Save").click()
+        assert_error_tied_to(page.get_by_label("A short public bio (optional)"))
+        assert page.get_by_label("Writer").is_checked(), "what was chosen stays chosen"
+        looks_right(page, "account-profile-errors")
+
+        page.goto("/account/delete/")
+        page.get_by_role("button", name="Delete my account").click()
+        assert_error_tied_to(page.get_by_label("Yes, delete my account", exact=False))
+        looks_right(page, "account-delete-errors")
