@@ -173,3 +173,16 @@ def test_the_my_signature_page_is_in_french_for_a_french_member(client, django_u
     assert "Ce champ est obligatoire." in response.text
     response = client.post("/account/signature/", {"signature": signature.pk, "action": "withdraw"}, **FRENCH)
     assert "Votre signature est retirée" in client.get(response.url, **FRENCH).text
+
+
+def test_sign_in_mails_are_in_french_for_a_french_reader(
+    client, django_user_model, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = django_user_model.objects.create_user(username="zoe@example.org", email="zoe@example.org")
+    EmailAddress.objects.create(user=user, email="zoe@example.org", verified=True, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/login/code/", {"email": "zoe@example.org"}, **FRENCH)
+    mail = mailoutbox[-1]
+    assert mail.subject.startswith("[Coalition des créateurs sur l'IA] ")
+    assert "Creators Coalition" not in mail.subject
+    assert "code" in mail.body and "Bonjour" in mail.body
