@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -184,7 +186,8 @@ ACCOUNT_RATE_LIMITS = {}  # allauth's defaults, applied to every login, includin
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("LOGIN_CODE_TIMEOUT_SECONDS", default=600)
 ACCOUNT_FORMS = {"request_login_code": "coalition.accounts.forms.MemberLoginCodeForm"}
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Creators Coalition on AI] "
+# Lazy: allauth adds it to each subject in the reader's language.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = format_lazy("[{}] ", gettext_lazy("Creators Coalition on AI"))
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"

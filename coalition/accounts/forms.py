@@ -2,7 +2,7 @@ from allauth.account.forms import RequestLoginCodeForm
 from allauth.core import context as allauth_context
 from django import forms
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address
@@ -29,7 +29,7 @@ class MemberLoginCodeForm(RequestLoginCodeForm):
         return email
 
 
-UPDATES_CONSENT_TEXT = _lazy(
+UPDATES_CONSENT_TEXT = gettext_lazy(
     "Send me news of the Creators Coalition on AI by email (a few times a year). I can stop them at any time "
     "with one click in any of our mails or on my member page."
 )
@@ -61,21 +61,21 @@ class SignatureDisplayForm(forms.Form):
 
 class ProfileForm(forms.Form):
     crafts = forms.MultipleChoiceField(
-        label=_lazy("Your crafts"), choices=Craft.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Your crafts"), choices=Craft.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     union = forms.CharField(
-        label=_lazy("Union or guild (optional)"),
+        label=gettext_lazy("Union or guild (optional)"),
         max_length=MemberProfile._meta.get_field("union").max_length,
         required=False,
-        help_text=_lazy('For example "SAG-AFTRA" or "Writers Guild of Great Britain". Not shown publicly.'),
+        help_text=gettext_lazy('For example "SAG-AFTRA" or "Writers Guild of Great Britain". Not shown publicly.'),
     )
-    country = forms.ChoiceField(label=_lazy("Country (optional)"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Country (optional)"), required=False)
     bio = forms.CharField(
-        label=_lazy("A short public bio (optional)"),
+        label=gettext_lazy("A short public bio (optional)"),
         max_length=BIO_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=format_lazy(_lazy("Plain text, up to {n} characters. Shown publicly."), n=BIO_MAX_LENGTH),
+        help_text=format_lazy(gettext_lazy("Plain text, up to {n} characters. Shown publicly."), n=BIO_MAX_LENGTH),
     )
     updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False)
 
@@ -92,15 +92,15 @@ class ProfileForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_lazy("Yes, delete my account and withdraw my signature"),
-        error_messages={"required": _lazy("Tick this box to confirm.")},
+        label=gettext_lazy("Yes, delete my account and withdraw my signature"),
+        error_messages={"required": gettext_lazy("Tick this box to confirm.")},
     )
 
 
 class ChannelForm(forms.Form):
     url = HttpURLField(
-        label=_lazy("Your channel, podcast feed or newsletter page"),
+        label=gettext_lazy("Your channel, podcast feed or newsletter page"),
         max_length=500,
         assume_scheme="https",
-        help_text=_lazy("A public http or https page where you can place the text below."),
+        help_text=gettext_lazy("A public http or https page where you can place the text below."),
     )

@@ -9,6 +9,7 @@ from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Concat, Lower, StrIndex
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from .models import Craft, ListSnapshot, Organisation, Signature, SignatureCount
@@ -41,18 +42,18 @@ def signatory_filters(params):
     Raises FilterError with a message a person can act on."""
     craft = (params.get("craft") or "").strip()
     if craft and craft not in Craft.values:
-        raise FilterError(f"Unknown craft. Use one of: {', '.join(Craft.values)}.")
+        raise FilterError(_("Unknown craft. Use one of: %(crafts)s.") % {"crafts": ", ".join(Craft.values)})
     country = (params.get("country") or "").strip().upper()
     if country and (len(country) != 2 or country not in countries):
-        raise FilterError("Unknown country. Use a two-letter ISO 3166 code, e.g. FR or US.")
+        raise FilterError(_("Unknown country. Use a two-letter ISO 3166 code, e.g. FR or US."))
     verified = (params.get("verified") or "").strip().lower()
     if verified and verified not in VERIFIED_VALUES:
-        raise FilterError("verified must be true or false.")
+        raise FilterError(_("verified must be true or false."))
     # NUL cannot reach PostgreSQL; an over-long query is never a real name.
     q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
     if q and not any(char.isalnum() for char in q):
         # Punctuation or emoji alone give the trigram index nothing to look up: the search would read every name.
-        raise FilterError("Search for a name by some of its letters or digits.")
+        raise FilterError(_("Search for a name by some of its letters or digits."))
     return {"craft": craft or None, "q": q, "country": country or None, "verified": VERIFIED_VALUES.get(verified)}
 
 
@@ -83,7 +84,7 @@ def cursor_decode(cursor):
         # In UTC, as cursors are made: a year-9999 or year-1 moment in a far time zone is out of range there.
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError, binascii.Error, UnicodeError):
-        raise FilterError("Unknown cursor: follow the next and previous links as given.") from None
+        raise FilterError(_("Unknown cursor: follow the next and previous links as given.")) from None
     return moment, pk
 
 

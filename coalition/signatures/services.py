@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from email_validator import EmailNotValidError, validate_email
 
 from coalition.core.csv_export import csv_lines
@@ -318,7 +319,8 @@ def channel_proof_check(*, proof_id):
         ChannelProof.objects.filter(pk=proof.pk).update(checked_at=now, last_error=str(exc)[:300])
         return "unreachable"
     else:
-        error = "" if found else "the token was not found on the page"
+        # Stored in English, shown in the member's language (the page translates it).
+        error = "" if found else gettext_noop("the token was not found on the page")
     status = ChannelProof.Status.VERIFIED if found else ChannelProof.Status.FAILED
     ChannelProof.objects.filter(pk=proof.pk).update(
         status=status, checked_at=now, last_error=error[:300], verified_at=now if found else None

@@ -1,10 +1,13 @@
 """English and French: the pages, the form's errors and the mails follow the reader's language."""
 
+import html
 from pathlib import Path
 
 import polib
 import pytest
+from allauth.account.models import EmailAddress
 
+from coalition.signatures.models import ChannelProof
 from tests.conftest import sign_form_data
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
@@ -84,3 +87,102 @@ def test_mails_say_why_the_reader_gets_them_in_english_too(sign, mailoutbox):
     assert "You get this email because someone entered this address" in mail.body
     assert "You get this email because someone entered this address" in html
     assert '<html lang="en">' in html
+
+
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+
+
+def test_the_privacy_page_is_in_french_for_a_french_reader(client, db):
+    page = client.get("/privacy/", **FRENCH).text
+    assert '<html lang="fr">' in page
+    for words in ("Vos données et vos droits", "Ce que nous conservons", "Combien de temps", "Confidentialité"):
+        assert words in page, words
+    assert "Your data and your rights" not in page and "How long" not in page
+
+
+def test_the_press_page_is_in_french_for_a_french_reader(client, letter):
+    page = client.get("/press/", **FRENCH).text
+    for words in (
+        "Espace presse",
+        "Instantanés quotidiens de la liste",
+        "Comment vérifier un fichier",
+        "Mettez le compteur",
+    ):
+        assert words in page, words
+    assert "Daily snapshots" not in page and "How to check a file" not in page
+
+
+def test_the_list_filters_explain_a_bad_value_in_french(client, letter):
+    page = client.get("/signatories/?craft=nope", **FRENCH).text
+    assert "Métier inconnu" in page and "Unknown craft" not in page
+    response = client.get("/api/v1/signatories/?country=ZZ", **FRENCH)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Pays inconnu")
+
+
+def test_the_organisation_endorsement_form_answers_in_french(client, letter):
+    response = client.post(
+        "/organisations/endorse/",
+        {"name": "Syndicat des artistes", "kind": "union", "website": "https://example.org", "contact_name": ""},
+        **FRENCH,
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.text)
+    for words in (
+        "Soutenir la lettre en tant qu'organisation",
+        "Nom de l'organisation",
+        "Ce champ est obligatoire.",
+    ):
+        assert words in page, words
+    assert "Veuillez confirmer que vous pouvez parler au nom de l'organisation." in page
+    assert "This field is required" not in page and "Organisation name" not in page
+
+
+def test_the_my_signature_page_is_in_french_for_a_french_member(client, django_user_model, signature_factory):
+    user = django_user_model.objects.create_user(username="ada@example.org", email="ada@example.org")
+    EmailAddress.objects.create(user=user, email="ada@example.org", verified=True, primary=True)
+    signature = signature_factory(email="ada@example.org", name="Ada Lovelace")
+    client.force_login(user)
+    page = client.get("/account/signature/", **FRENCH).text
+    for words in (
+        "Ma signature",
+        "Comment votre signature est affichée",
+        "Prouver que votre chaîne est à vous",
+        "Votre chaîne, le flux de votre podcast",
+        "Retirer ma signature",
+        "Mon compte",
+    ):
+        assert words in page, words
+    assert "My signature" not in page and "Withdraw my signature" not in page
+
+    # The worker records why a channel check failed in English; the member reads it in French.
+    ChannelProof.objects.create(
+        signature=signature,
+        url="https://example.org/ada",
+        token="coalition-abc",
+        status="failed",
+        last_error="the token was not found on the page",
+    )
+    page = client.get("/account/signature/", **FRENCH).text
+    assert "Texte introuvable" in page and "le texte n&#x27;a pas été trouvé sur la page" in page
+
+    response = client.post(
+        "/account/signature/", {"signature": signature.pk, "action": "update", f"s{signature.pk}-name": ""}, **FRENCH
+    )
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in response.text
+    response = client.post("/account/signature/", {"signature": signature.pk, "action": "withdraw"}, **FRENCH)
+    assert "Votre signature est retirée" in client.get(response.url, **FRENCH).text
+
+
+def test_sign_in_mails_are_in_french_for_a_french_reader(
+    client, django_user_model, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = django_user_model.objects.create_user(username="zoe@example.org", email="zoe@example.org")
+    EmailAddress.objects.create(user=user, email="zoe@example.org", verified=True, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/login/code/", {"email": "zoe@example.org"}, **FRENCH)
+    mail = mailoutbox[-1]
+    assert mail.subject.startswith("[Coalition des créateurs sur l'IA] ")
+    assert "Creators Coalition" not in mail.subject
+    assert "code" in mail.body and "Bonjour" in mail.body
