@@ -21,7 +21,7 @@ from .selectors import (
     signatory_list,
     signatory_public_dict,
     signatory_window,
-    signature_counts,
+    signature_counts_current,
 )
 
 
@@ -171,7 +171,7 @@ def _link(request, key, cursor):
 def stats(request, response: HttpResponse):
     # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
     patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
-    return signature_counts(letter=letter_current())  # ConditionalGetMiddleware adds the ETag and answers 304
+    return signature_counts_current()  # ConditionalGetMiddleware adds the ETag and answers 304
 
 
 @api.api_operation(["HEAD"], "/organisations/", response=OrganisationPage, include_in_schema=False)

@@ -12,6 +12,7 @@ from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from coalition.letters.models import Letter
 from coalition.mail.models import OutgoingMail
 
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     SignatureCount,
     name_tokens,
 )
+from .selectors import counts_cache_key
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -138,7 +140,8 @@ def counts_apply(deltas):
 
 
 def counts_cache_clear(letter_ids):
-    cache.delete_many([f"signatures:counts:{letter_id}" for letter_id in letter_ids])
+    slugs = Letter.objects.filter(pk__in=letter_ids).values_list("slug", flat=True)
+    cache.delete_many([counts_cache_key(slug) for slug in slugs])
 
 
 @transaction.atomic

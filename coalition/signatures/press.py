@@ -33,6 +33,7 @@ from .selectors import (
     list_snapshots,
     signatory_list,
     signature_counts,
+    signature_counts_current,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,14 +88,14 @@ class NotableFeed(Feed):
 @csp_replace({"frame-ancestors": ["*"]})
 def embed_counter(request):
     """A small page other sites put in an iframe: the count and a link to sign. No script."""
-    response = render(request, "signatures/embed_counter.html", {"counts": signature_counts(letter=letter_current())})
+    response = render(request, "signatures/embed_counter.html", {"counts": signature_counts_current()})
     patch_cache_control(response, public=True, max_age=60)
     return response
 
 
 @require_safe
 def badge(request):
-    total = signature_counts(letter=letter_current())["total"]
+    total = signature_counts_current()["total"]
     label, value = str(_("signed by")), f"{total:,}"
     left, right = 8 + 7 * len(label), 12 + 8 * len(value)
     response = render(

@@ -60,3 +60,15 @@ def test_stats_send_cache_headers_and_answer_304_to_a_matching_etag(client, sign
     assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 304
     signature_factory()
     assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_cached_counts_are_served_without_reading_the_database(
+    client, signature_factory, organiser, django_assert_num_queries
+):
+    signature = signature_factory()
+    assert client.get("/api/v1/stats/").json()["total"] == 1
+    with django_assert_num_queries(0):
+        for url in ("/api/v1/stats/", "/badge.svg", "/embed/counter/"):
+            assert client.get(url).status_code == 200
+    moderation.signature_move(signature=signature, to=Signature.Status.FRAUDULENT, actor=organiser)
+    assert client.get("/api/v1/stats/").json()["total"] == 0, "a move clears the cached figure at once"
