@@ -3,9 +3,8 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
-from django_countries import countries
 
-from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address
+from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address, country_choices
 from coalition.signatures.models import Craft
 
 from .models import BIO_MAX_LENGTH, MemberProfile
@@ -69,7 +68,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=gettext_lazy('For example "SAG-AFTRA" or "Writers Guild of Great Britain". Not shown publicly.'),
     )
-    country = forms.ChoiceField(label=gettext_lazy("Country (optional)"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Country (optional)"), required=False, choices=country_choices)
     bio = forms.CharField(
         label=gettext_lazy("A short public bio (optional)"),
         max_length=BIO_MAX_LENGTH,
@@ -78,10 +77,6 @@ class ProfileForm(forms.Form):
         help_text=format_lazy(gettext_lazy("Plain text, up to {n} characters. Shown publicly."), n=BIO_MAX_LENGTH),
     )
     updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—")] + list(countries)
 
     def clean_union(self):
         return clean_display_text(self.cleaned_data["union"])

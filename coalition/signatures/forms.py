@@ -1,5 +1,6 @@
 import time
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django import forms
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -19,6 +21,19 @@ _STARTED_SALT = "signatures.sign-form.started"
 def started_token():
     """When the form was served, signed so a bot cannot forge an old one."""
     return signing.TimestampSigner(salt=_STARTED_SALT).sign(str(int(time.time())))
+
+
+@lru_cache(maxsize=32)
+def _country_choices(language):
+    # A tuple: every form shares it.
+    return (("", gettext("—")), *countries)
+
+
+def country_choices():
+    """The country menu, sorted by name in the active language. Built once per language rather than per form:
+    250 names translated, sorted and normalised cost about a millisecond on every view of the sign form. A
+    callable keeps the field's choices lazy, so a POST only looks its answer up."""
+    return _country_choices(get_language())
 
 
 CONSENT_TEXT = _(
@@ -91,7 +106,7 @@ class SignForm(forms.Form):
         max_length=200,
         help_text=_('For example "Actor, SAG-AFTRA".'),
     )
-    country = forms.ChoiceField(label=_("Country (optional)"), required=False)
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=country_choices)
     profile_url = HttpURLField(
         label=_("Link to your work (optional)"),
         required=False,
@@ -112,7 +127,6 @@ class SignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("—"))] + list(countries)
         self.fields["started"].initial = started_token()
         self.email_suggestion = None
 
@@ -175,7 +189,7 @@ class OrganisationForm(forms.Form):
     website = HttpURLField(
         label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
     )
-    country = forms.ChoiceField(label=_("Country (optional)"), required=False)
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=country_choices)
     contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
     contact_email = forms.CharField(
         label=_("Your email address at the organisation"),
@@ -189,10 +203,6 @@ class OrganisationForm(forms.Form):
         label=_("I am authorised to endorse the letter on behalf of this organisation."),
         error_messages={"required": _("Please confirm you may speak for the organisation.")},
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("—"))] + list(countries)
 
     def clean_name(self):
         return clean_display_text(self.cleaned_data["name"])

@@ -253,9 +253,13 @@ def signature_counts(*, letter):
     counts = cache.get(key)
     if counts is None:
         by_craft = dict.fromkeys(Craft.values, 0)
+        total = 0
         for craft, n in SignatureCount.objects.filter(letter=letter).values_list("craft", "n"):
-            by_craft[craft] = max(n, 0)
-        counts = {"total": sum(by_craft.values()), "by_craft": by_craft}
+            total += max(n, 0)
+            # Only the crafts the API documents: the stats API renders this dict as it is.
+            if craft in by_craft:
+                by_craft[craft] = max(n, 0)
+        counts = {"total": total, "by_craft": by_craft}
         cache.set(key, counts, COUNTS_CACHE_SECONDS)
     return counts
 

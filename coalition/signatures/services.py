@@ -15,6 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 
 from coalition.core.csv_export import csv_lines
@@ -136,8 +137,13 @@ def signature_create(
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
     )
-    # The letter and its version were just read by the caller: no need to look them up again.
-    signature.full_clean(exclude=["letter", "letter_version"], validate_unique=False, validate_constraints=False)
+    # The letter and its version were just read by the caller: no need to look them up again. The country is
+    # checked by its code: the field's own check translates and sorts 250 names to compare one code.
+    signature.full_clean(
+        exclude=["letter", "letter_version", "country"], validate_unique=False, validate_constraints=False
+    )
+    if country and country not in countries:
+        raise ValidationError({"country": "unknown country code"})
     try:
         with transaction.atomic():
             signature.save()

@@ -61,14 +61,14 @@ def _letter_page(request, *, craft=None):
     form = SignForm(request.POST if request.method == "POST" else None, initial={"craft": craft} if craft else None)
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
-        if sign_ip_limited(request):
+        if sign_ip_limited(request, switches=switches):
             return rate_limited(request)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.
             return redirect("signatures:check_inbox")
     if request.method == "POST" and accepting and form.is_valid():
         data = form.cleaned_data
-        if sign_domain_limited(request, email=data["email"]):
+        if sign_domain_limited(request, email=data["email"], switches=switches):
             return rate_limited(request)
         try:
             _sign(request, letter, version, data)

@@ -1,7 +1,8 @@
 import pytest
 
 from coalition.signatures import moderation
-from coalition.signatures.models import Signature, SignatureCount
+from coalition.signatures.api import Stats
+from coalition.signatures.models import Craft, Signature, SignatureCount
 from coalition.signatures.tasks import reconcile_signature_counts
 from tests.conftest import confirm_path
 
@@ -72,3 +73,17 @@ def test_cached_counts_are_served_without_reading_the_database(
             assert client.get(url).status_code == 200
     moderation.signature_move(signature=signature, to=Signature.Status.FRAUDULENT, actor=organiser)
     assert client.get("/api/v1/stats/").json()["total"] == 0, "a move clears the cached figure at once"
+
+
+def test_stats_answer_exactly_what_their_schema_describes(client, signature_factory):
+    signature_factory(craft="visual-artist")
+    signature_factory(craft="writer")
+    signature_factory(craft="retired-craft")  # stored before a craft was dropped: counted, never listed
+    response = client.get("/api/v1/stats/")
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    # Same keys, same order, same values as the documented schema would produce from the same figures.
+    assert list(body) == ["total", "by_craft"]
+    assert body == Stats.model_validate(body).model_dump(by_alias=True)
+    assert list(body["by_craft"]) == Craft.values
+    assert (body["total"], body["by_craft"]["visual-artist"], body["by_craft"]["writer"]) == (3, 1, 1)

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
+from coalition.signatures.services import signature_create
 from tests.conftest import confirm_link
 
 
@@ -216,3 +218,29 @@ def test_a_form_in_another_charset_is_a_clear_400(client, letter, charset):
     response = client.post("/", "name=x", content_type=f"application/x-www-form-urlencoded; charset={charset}")
     assert response.status_code in (400, 403)
     assert Signature.objects.count() == 0
+
+
+@pytest.mark.parametrize("country", ["XX", "fr", "FRA", "F"])
+def test_the_signing_service_refuses_an_unknown_country_code_on_its_own(letter, country):
+    # The form checks the country first; the service must refuse one too when called from elsewhere.
+    with pytest.raises(ValidationError) as refused:
+        signature_create(
+            letter=letter,
+            letter_version=letter.current_version(),
+            name="Ada Lovelace",
+            email="ada@example.org",
+            craft="writer",
+            country=country,
+            consent_text="I agree",
+        )
+    assert "country" in refused.value.message_dict
+    assert Signature.objects.count() == 0
+
+
+def test_the_country_menu_is_sorted_by_name_in_the_readers_language(client, letter):
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    french = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert english.index(">China<") < english.index(">Germany<")
+    assert french.index(">Allemagne<") < french.index(">Chine<")
+    assert ">Germany<" not in french
+    assert ">Allemagne<" not in client.get("/crafts/actor/", HTTP_ACCEPT_LANGUAGE="en").text
