@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +30,16 @@ def _country_choices(language):
     return (("", gettext("—")), *countries)
 
 
-def country_choices():
-    """The country menu, sorted by name in the active language. Built once per language rather than per form:
-    250 names translated, sorted and normalised cost about a millisecond on every view of the sign form. A
-    callable keeps the field's choices lazy, so a POST only looks its answer up."""
-    return _country_choices(get_language())
+class _CountryChoices(BaseChoiceIterator):
+    """The country menu, sorted by name in the active language, built once per language rather than per form:
+    250 names translated, sorted and normalised cost about a millisecond on every view and POST of the sign form.
+    Django takes a choice iterator as it is, so neither the field nor its widget normalises the names again."""
+
+    def __iter__(self):
+        return iter(_country_choices(get_language()))
+
+
+COUNTRY_CHOICES = _CountryChoices()
 
 
 CONSENT_TEXT = _(
@@ -106,7 +112,7 @@ class SignForm(forms.Form):
         max_length=200,
         help_text=_('For example "Actor, SAG-AFTRA".'),
     )
-    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=country_choices)
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=COUNTRY_CHOICES)
     profile_url = HttpURLField(
         label=_("Link to your work (optional)"),
         required=False,
@@ -189,7 +195,7 @@ class OrganisationForm(forms.Form):
     website = HttpURLField(
         label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
     )
-    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=country_choices)
+    country = forms.ChoiceField(label=_("Country (optional)"), required=False, choices=COUNTRY_CHOICES)
     contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
     contact_email = forms.CharField(
         label=_("Your email address at the organisation"),
