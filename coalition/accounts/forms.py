@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from coalition.signatures.forms import COUNTRY_CHOICES, HttpURLField, SignForm, clean_display_text, clean_email_address
+from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address, country_field
 from coalition.signatures.models import Craft
 
 from .models import BIO_MAX_LENGTH, MemberProfile
@@ -68,7 +68,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=gettext_lazy('For example "SAG-AFTRA" or "Writers Guild of Great Britain". Not shown publicly.'),
     )
-    country = forms.ChoiceField(label=gettext_lazy("Country (optional)"), required=False, choices=COUNTRY_CHOICES)
+    country = country_field()
     bio = forms.CharField(
         label=gettext_lazy("A short public bio (optional)"),
         max_length=BIO_MAX_LENGTH,

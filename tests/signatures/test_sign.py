@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
@@ -158,6 +160,17 @@ def test_the_form_keeps_what_was_typed_after_an_error(sign):
     response = sign(consent=None)
     assert 'value="Ada Lovelace"' in response.text
     assert "Please tick this box to sign." in response.text
+    assert '<option value="GB" selected>' in response.text, "the chosen country stays chosen"
+    assert response.text.count(" selected>") == 2, "one country and one craft"
+
+
+def test_an_unknown_country_is_a_clear_error_and_the_menu_stays_intact(sign):
+    response = sign(country='"><script>alert(1)</script>')
+    assert response.status_code == 400
+    assert "<script>alert(1)" not in response.text
+    menu = re.search(r'<select name="country"[^>]*>', response.text).group(0)
+    assert 'aria-invalid="true"' in menu, "the error is tied to the menu"
+    assert '<option value="">—</option>' in response.text
 
 
 def test_the_letter_page_shows_the_letter_count_and_form(client, letter, signature_factory):
