@@ -271,6 +271,7 @@ def percentile(values, share):
 def endpoints(targets):
     sign_form = {"name": "Bench Signer", "craft": "writer", "consent": "on", "public": "on", "country": "FR"}
     return [
+        {"label": "letter page", "url": "/", "path": "/", "read": True},
         {"label": "list, first page", "url": "/signatories/", "path": "/signatories/", "read": True},
         {
             "label": "list, deep keyset page",
