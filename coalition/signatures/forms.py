@@ -26,9 +26,9 @@ def started_token():
 
 
 @lru_cache(maxsize=32)
-def _country_choices(language):
-    # A tuple: every form shares it.
-    return (("", gettext("—")), *countries)
+def _countries_by_name(language):
+    # Sorted by name in `language`, as django-countries sorts them; a tuple every form and page shares.
+    return tuple(countries)
 
 
 class _CountryChoices(BaseChoiceIterator):
@@ -37,30 +37,38 @@ class _CountryChoices(BaseChoiceIterator):
     Django takes a choice iterator as it is, so neither the field nor its widget normalises the names again."""
 
     def __iter__(self):
-        return iter(_country_choices(get_language()))
+        yield "", gettext("—")
+        yield from _countries_by_name(get_language())
 
 
 COUNTRY_CHOICES = _CountryChoices()
 
 
 @lru_cache(maxsize=256)
-def _country_select_html(language, name, value, attrs):
+def _country_menu_html(language, name, value, attrs, empty_label):
     options = format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
-        ((code, " selected" if code == value else "", label) for code, label in _country_choices(language)),
+        (
+            (code, " selected" if code == value else "", label)
+            for code, label in (("", empty_label), *_countries_by_name(language))
+        ),
     )
     return format_html('<select name="{}"{}>{}</select>', name, flatatt(dict(attrs)), options)
 
 
+def country_menu(*, name, value, attrs, empty_label):
+    """A <select> of every country, rendered once per language, value and attributes and then remembered: through
+    the template engine, 250 options cost about 20 ms of every view of the sign form and of the list."""
+    value = "" if value is None else str(value)
+    return _country_menu_html(get_language(), name, value, tuple(sorted(attrs.items())), str(empty_label))
+
+
 class CountrySelect(forms.Select):
-    """The country menu, rendered once per language, value and attributes and then remembered: through the template
-    engine, 250 options cost about 20 ms of every view of the sign form, the most visited page of the site."""
+    """The forms' country menu, through country_menu()."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        value = "" if value is None else str(value)
-        return _country_select_html(get_language(), name, value, tuple(sorted(final_attrs.items())))
+        return country_menu(name=name, value=value, attrs=self.build_attrs(self.attrs, attrs), empty_label=gettext("—"))
 
 
 def country_field():

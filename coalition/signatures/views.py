@@ -5,7 +5,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
-from django_countries import countries
 
 from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
@@ -13,7 +12,7 @@ from coalition.core.models import Switches
 from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_current
 
-from .forms import CONSENT_TEXT, OrganisationForm, SignForm
+from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
@@ -169,7 +168,9 @@ def signatory_page(request):
         "window": window,
         "filters": filters,
         "filters_query": filters_query(filters),
-        "countries": countries,
+        "country_menu": country_menu(
+            name="country", value=filters["country"], attrs={"id": "country"}, empty_label=_("All countries")
+        ),
         "error": error,
         "counts": counts,
         "breakdown": craft_breakdown(counts),

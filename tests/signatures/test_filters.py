@@ -71,3 +71,12 @@ def test_the_list_page_offers_the_country_and_verified_filters(client, people):
     assert '<option value="FR" selected>' in page
     assert 'name="verified" value="true" checked' in page
     assert "notable-heading" not in page
+
+
+def test_the_country_filter_speaks_the_readers_language(client, people):
+    english = client.get("/signatories/").text
+    french = client.get("/signatories/?country=DE", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert '<select name="country" id="country"><option value="" selected>All countries</option>' in english
+    assert '<option value="">Tous les pays</option>' in french
+    assert '<option value="DE" selected>Allemagne</option>' in french
+    assert "Allemagne" not in english, "one language's menu never leaks into another's"
