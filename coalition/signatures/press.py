@@ -31,6 +31,7 @@ from .selectors import (
     COUNTS_CACHE_SECONDS,
     list_snapshot_for_day,
     list_snapshots,
+    name_is_searchable,
     signatory_list,
     signature_counts,
     signature_counts_current,
@@ -70,7 +71,7 @@ class NotableFeed(Feed):
 
     def item_link(self, item):
         # A name with no letter or digit cannot be searched for (the list answers 400): link to the list itself.
-        if not any(ch.isalnum() for ch in item.name):
+        if not name_is_searchable(item.name):
             return reverse("signatures:list")
         return f"{reverse('signatures:list')}?{urlencode({'q': item.name})}"
 

@@ -39,6 +39,11 @@ VERIFIED_VALUES = {"true": True, "1": True, "false": False, "0": False}
 NO_FILTERS = {"craft": None, "q": "", "country": None, "verified": None}
 
 
+def name_is_searchable(text):
+    # Punctuation or emoji alone give the trigram index nothing to look up: the search would read every name.
+    return any(char.isalnum() for char in text)
+
+
 def signatory_filters(params):
     """Validated list filters from a query string, all combinable:
     {'craft': slug or None, 'q': text, 'country': ISO code or None, 'verified': True, False or None}.
@@ -54,8 +59,7 @@ def signatory_filters(params):
         raise FilterError(_("verified must be true or false."))
     # NUL cannot reach PostgreSQL; an over-long query is never a real name.
     q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
-    if q and not any(char.isalnum() for char in q):
-        # Punctuation or emoji alone give the trigram index nothing to look up: the search would read every name.
+    if q and not name_is_searchable(q):
         raise FilterError(_("Search for a name by some of its letters or digits."))
     return {"craft": craft or None, "q": q, "country": country or None, "verified": VERIFIED_VALUES.get(verified)}
 
