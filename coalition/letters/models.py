@@ -1,8 +1,14 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def letter_cache_key(slug):
+    """Where the selectors keep the letter and its current versions (letters.selectors.letter_current)."""
+    return f"letters:current:{slug}"
 
 
 class Letter(models.Model):
@@ -13,6 +19,18 @@ class Letter(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.forget_cached()
+        return result
+
+    def forget_cached(self):
+        cache.delete(letter_cache_key(self.slug))
 
     def current_version(self, language=None):
         """The newest published version in `language`, falling back to the default language."""
@@ -49,6 +67,12 @@ class LetterVersion(models.Model):
     def save(self, *args, **kwargs):
         self.clean()
         super().save(*args, **kwargs)
+        self.letter.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.letter.forget_cached()
+        return result
 
     @property
     def paragraphs(self):

@@ -99,7 +99,6 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
 def signature_create(
     *,
     letter,
@@ -123,6 +122,7 @@ def signature_create(
     if letter_version.letter_id != letter.pk:
         raise ValueError("version of another letter")
     email = email_normalise(email)
+    first_mail = settings.SIGNATURE_MAX_MAILS > 0
     signature = Signature(
         letter=letter,
         letter_version=letter_version,
@@ -136,6 +136,7 @@ def signature_create(
         language=language,
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
+        mails_sent=1 if first_mail else 0,
     )
     # The letter and its version were just read by the caller: no need to look them up again. The country is
     # checked by its code: the field's own check translates and sorts 250 names to compare one code.
@@ -145,14 +146,27 @@ def signature_create(
     if country and country not in countries:
         raise ValidationError({"country": "unknown country code"})
     try:
+        # The common case is one transaction: the row, its confirmation mail in the outbox, the commit. Called
+        # outside a transaction, this block is that transaction (no savepoint); a second submission of the same
+        # address fails it as a whole, unique constraint, and is answered below.
+        # A new row's first mail skips the daily cap: an address has one signature per letter, and the mails it
+        # was sent went with any earlier row (on delete cascade). The cap guards the repeats, below.
         with transaction.atomic():
             signature.save()
-        created = True
+            if first_mail:
+                mail_queue(
+                    kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to=email, language=language, signature=signature
+                )
+        return signature, True
     except IntegrityError:
-        # Same address, same letter: keep the first submission's details.
-        signature = Signature.objects.select_for_update().get(letter=letter, email=email)
-        created = False
+        pass
+    return _signature_submitted_again(letter=letter, email=email, language=language), False
 
+
+@transaction.atomic
+def _signature_submitted_again(*, letter, email, language):
+    # Same address, same letter: keep the first submission's details; mail the address again, within its limits.
+    signature = Signature.objects.select_for_update().get(letter=letter, email=email)
     if signature.mails_sent < settings.SIGNATURE_MAX_MAILS and mail_allowed_today(email=email):
         Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1)
         kind = (
@@ -161,7 +175,7 @@ def signature_create(
             else OutgoingMail.Kind.ALREADY_SIGNED
         )
         mail_queue(kind=kind, to=email, language=language, signature=signature)
-    return signature, created
+    return signature
 
 
 def mail_allowed_today(*, email):

@@ -10,7 +10,7 @@ from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
 from coalition.core.views import rate_limited
-from coalition.letters.selectors import letter_current
+from coalition.letters.selectors import letter_and_version_current, letter_current
 
 from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
@@ -54,8 +54,7 @@ def _sign(request, letter, version, data):
 
 def _letter_page(request, *, craft=None):
     """The letter, the count and the form; on a craft's landing page the form starts on that craft."""
-    letter = letter_current()
-    version = letter.current_version(get_language())
+    letter, version = letter_and_version_current(get_language())
     switches = Switches.current()
     form = SignForm(request.POST if request.method == "POST" else None, initial={"craft": craft} if craft else None)
     accepting = letter.is_open and version is not None and not switches.signing_paused

@@ -56,3 +56,31 @@ def test_signers_sign_the_version_in_their_language(client, letter, django_captu
     signature = Signature.objects.get()
     assert signature.letter_version.language == "fr"
     assert signature.language == "fr"
+
+
+def test_a_version_scheduled_for_later_is_shown_when_its_time_comes_not_before(client, letter):
+    from datetime import timedelta
+
+    from coalition.letters.selectors import _letter_entry_build
+
+    LetterVersion.objects.create(
+        letter=letter,
+        number=2,
+        language="en",
+        title="Scheduled words",
+        body="Later.",
+        published_at=timezone.now() + timedelta(seconds=20),
+    )
+    assert "Scheduled words" not in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    # The letter is cached for every page; the entry must expire by the time the new version goes live.
+    (_, current), seconds = _letter_entry_build(letter.slug)
+    assert current["en"].number == 1
+    assert seconds <= 20
+
+
+def test_closing_the_letter_stops_signing_at_once_though_pages_cache_it(letter, sign):
+    assert sign(email="before@example.org").status_code == 302  # the letter is now cached
+    letter.is_open = False
+    letter.save()
+    assert "closed" in sign(email="after@example.org").text
+    assert not Signature.objects.filter(email="after@example.org").exists()

@@ -212,7 +212,7 @@ def test_search_treats_like_wildcards_as_plain_text(client, signature_factory):
     signature_factory(name="Fake_Name")
     signature_factory(name="FakeXName")
     assert [r["name"] for r in client.get("/api/v1/signatories/?q=00%25").json()["results"]] == ["100% Real"]
-    assert [r["name"] for r in client.get("/api/v1/signatories/?q=e_n").json()["results"]] == ["Fake_Name"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=ake_nam").json()["results"]] == ["Fake_Name"]
 
 
 def test_a_search_of_one_or_two_characters_matches_the_start_of_a_word(client, signature_factory):
@@ -224,6 +224,13 @@ def test_a_search_of_one_or_two_characters_matches_the_start_of_a_word(client, s
     ]
     assert [r["name"] for r in client.get("/api/v1/signatories/?q=k").json()["results"]] == ["Anna Kowulski"]
     assert "Anna Kowulski" in client.get("/signatories/?q=wul").text  # three and more: anywhere in the name
+
+
+def test_a_search_of_one_letter_words_cut_by_punctuation_matches_the_start_of_a_word(client, signature_factory):
+    for name in ("Conan O'Brien", "Jo'bi Nakamura", "Anne de la Tour"):
+        signature_factory(name=name)
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=o'b").json()["results"]] == ["Conan O'Brien"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=de la").json()["results"]] == ["Anne de la Tour"]
 
 
 @pytest.mark.parametrize("q", ["%25", "_", "!!!", "%F0%9F%8E%AC", "-", "%27%22"])
