@@ -211,7 +211,7 @@ def test_search_treats_like_wildcards_as_plain_text(client, signature_factory):
     signature_factory(name="100 Percent Real")
     signature_factory(name="Fake_Name")
     signature_factory(name="FakeXName")
-    assert [r["name"] for r in client.get("/api/v1/signatories/?q=00%25").json()["results"]] == ["100% Real"]
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=100%25").json()["results"]] == ["100% Real"]
     assert [r["name"] for r in client.get("/api/v1/signatories/?q=ake_nam").json()["results"]] == ["Fake_Name"]
 
 
