@@ -102,6 +102,17 @@ def test_a_confirmation_shows_in_the_very_next_read(sign, client, mailoutbox, dj
     assert (total(answer), answer.status) == (1, 200)
 
 
+def test_a_stored_answer_is_not_replayed_once_other_pages_cached_newer_counts(
+    signature_factory, django_user_model, client, django_entered
+):
+    organiser = django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-passphrase-1")
+    signature = signature_factory()
+    assert total(wsgi()) == 1
+    moderation.signature_move(signature=signature, to=Signature.Status.FRAUDULENT, actor=organiser)
+    assert client.get("/badge.svg").status_code == 200  # caches the new counts before the API is read again
+    assert total(wsgi()) == 0
+
+
 @pytest.mark.parametrize("to", [Signature.Status.FRAUDULENT, Signature.Status.WITHDRAWN])
 def test_a_moderation_move_shows_in_the_very_next_read(signature_factory, django_user_model, django_entered, to):
     organiser = django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-passphrase-1")
@@ -197,6 +208,21 @@ def test_cookies_django_would_repair_go_to_django_and_what_it_sets_is_never_repl
     well_formed = "sessionid=abcdefghijklmnopqrstuvwxyz012345; csrftoken=" + "a" * 32
     assert wsgi(HTTP_COOKIE=well_formed).headers == clean.headers
     assert len(django_entered) == 3, "a visitor who saw a form is answered from the fast path"
+
+
+def test_an_answer_that_sets_a_cookie_is_never_stored(signature_factory, monkeypatch, django_entered):
+    from coalition.signatures import api
+
+    patch_cache_control = api.patch_cache_control
+
+    def and_set_a_cookie(response, **kwargs):
+        patch_cache_control(response, **kwargs)
+        response.set_cookie("seen", "1")
+
+    monkeypatch.setattr(api, "patch_cache_control", and_set_a_cookie)
+    signature_factory()
+    assert wsgi().header("Set-Cookie") and wsgi().header("Set-Cookie")
+    assert len(django_entered) == 2
 
 
 def test_an_entry_of_another_shape_goes_to_django_and_is_replaced(signature_factory, django_entered):
