@@ -13,6 +13,10 @@ the same request inputs, without entering Django, for as long as the counts that
   scheme, the proxy headers, Accept-Language, the language cookie). Requests whose answer depends on more than that
   go to Django: a Host it refuses, an If-Match or If-Unmodified-Since, a session or CSRF cookie it would repair.
 
+No per-process copy of the stored answer is kept: it would spare the one Redis round trip, but a figure
+changed by another worker would then be served stale for as long as the copy lives, and measured in-process the
+replay already takes about a third of Django's time.
+
 Off when the default cache is not django-redis (REDIS_URL unset: the local-memory cache is per process, and the
 fast path would only add work). Anything unexpected — Redis down, an entry of another shape — goes to Django.
 """
