@@ -233,6 +233,9 @@ def _django_sets_cookies(cookies):
 
 def _replay(entry, environ, start_response):
     if entry.etag and _if_none_match_fails(entry.etag, environ.get("HTTP_IF_NONE_MATCH")):
+        # Django's own 304 keeps fewer of the headers (those RFC 9110 lists, then what the middleware outside
+        # ConditionalGetMiddleware adds) and a Content-Length of 0; this one keeps all but those describing the body.
+        # Their values are the 200's, so a cache refreshing its stored headers from either ends up the same.
         start_response("304 Not Modified", [h for h in entry.headers if h[0].lower() not in BODY_HEADERS])
         return []
     start_response("200 OK", list(entry.headers))
