@@ -272,6 +272,9 @@ SIGN_RATES_UNDER_ATTACK = {
 SIGN_MIN_SECONDS = env.int("SIGN_MIN_SECONDS", default=3)
 SIGN_FORM_MAX_AGE = timedelta(days=1)
 # Confirmation and notice mails to one address per 24 hours, whoever submits it.
+# How long a worker may answer GET /api/v1/stats/ from the answer it last read from Redis (coalition/core/wsgi_cache.py);
+# 0 reads Redis on every request.
+STATS_FAST_PATH_MEMO_SECONDS = env.float("STATS_FAST_PATH_MEMO_SECONDS", default=0.25)
 MAIL_MAX_PER_ADDRESS_PER_DAY = env.int("MAIL_MAX_PER_ADDRESS_PER_DAY", default=3)
 UNCONFIRMED_RETENTION = timedelta(days=env.int("UNCONFIRMED_RETENTION_DAYS", default=30))
 

@@ -38,7 +38,10 @@ def eager_celery():
 def _clear_cache():
     from django.core.cache import cache
 
+    from coalition.core.wsgi_cache import forget_replays
+
     cache.clear()
+    forget_replays()
 
 
 @pytest.fixture(autouse=True)

@@ -142,6 +142,9 @@ def counts_apply(deltas):
 def counts_cache_clear(letter_ids):
     slugs = Letter.objects.filter(pk__in=letter_ids).values_list("slug", flat=True)
     cache.delete_many([counts_cache_key(slug) for slug in slugs])
+    from coalition.core.wsgi_cache import forget_replays  # the WSGI layer imports the signatures app
+
+    forget_replays()
 
 
 @transaction.atomic

@@ -11,8 +11,10 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django_redis import get_redis_connection
 
+from coalition.core import wsgi_cache
 from coalition.signatures import moderation
 from coalition.signatures.models import Signature
+from coalition.signatures.selectors import counts_cache_key
 from coalition.wsgi import application
 from tests.conftest import confirm_path, service_missing
 
@@ -20,9 +22,11 @@ STATS = "/api/v1/stats/"
 
 
 @pytest.fixture(autouse=True)
-def _redis_cache(db):
+def _redis_cache(db, settings):
     if not os.environ.get("REDIS_URL"):
         service_missing("REDIS_URL is not set: the stats fast path needs the Redis cache")
+    # Each read checks Redis, as if every request reached another worker; the memo has tests of its own.
+    settings.STATS_FAST_PATH_MEMO_SECONDS = 0
 
 
 @pytest.fixture
@@ -252,3 +256,24 @@ def test_without_redis_the_fast_path_is_off(signature_factory, settings, django_
     for _ in range(2):
         assert total(wsgi()) == 1
     assert len(django_entered) == 2
+
+
+def test_a_worker_answers_from_memory_for_a_moment_and_forgets_a_change_made_through_it(
+    signature_factory, django_user_model, settings, monkeypatch, django_entered, django_assert_num_queries
+):
+    settings.STATS_FAST_PATH_MEMO_SECONDS = 0.25
+    organiser = django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-passphrase-1")
+    signature = signature_factory()
+    assert total(wsgi()) == 1  # Django answers and stores
+    assert total(wsgi()) == 1  # read from Redis, remembered
+    # Another worker's change: this worker cannot know, and keeps its answer for the moment it promised.
+    caches["default"].delete(counts_cache_key(settings.COALITION_LETTER_SLUG))
+    with django_assert_num_queries(0):
+        assert total(wsgi()) == 1
+    assert len(django_entered) == 1
+    now = wsgi_cache.time.monotonic()
+    monkeypatch.setattr(wsgi_cache.time, "monotonic", lambda: now + 0.3)
+    assert total(wsgi()) == 1 and len(django_entered) == 2, "after the moment, Django answers again"
+    assert total(wsgi()) == 1  # and that answer is remembered in turn
+    moderation.signature_move(signature=signature, to=Signature.Status.FRAUDULENT, actor=organiser)
+    assert total(wsgi()) == 0, "a change made through this worker shows at once"
