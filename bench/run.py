@@ -292,6 +292,12 @@ def endpoints(targets):
             "read": True,
         },
         {
+            "label": "search, punctuation (o'b)",
+            "url": "/signatories/?q=o%27b",
+            "path": "/signatories/",
+            "read": True,
+        },
+        {
             "label": "search, no match",
             "url": "/signatories/?q=zzzq",
             "path": "/signatories/",
