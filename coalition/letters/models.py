@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 def letter_cache_key(slug):
     """Where the selectors keep the letter and its current versions (letters.selectors.letter_current)."""
     return f"letters:current:{slug}"
+
+
+def letter_cache_forget():
+    """Forget the cached letter now and again once the change is committed: a page read in between would store the
+    rows as they were before the commit. Any change to any letter or version forgets it (a renamed slug or a version
+    moved between letters included); the cache holds only the configured letter."""
+    key = letter_cache_key(settings.COALITION_LETTER_SLUG)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
 
 
 class Letter(models.Model):
@@ -19,18 +30,6 @@ class Letter(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self.forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.forget_cached()
-        return result
-
-    def forget_cached(self):
-        cache.delete(letter_cache_key(self.slug))
 
     def current_version(self, language=None):
         """The newest published version in `language`, falling back to the default language."""
@@ -67,12 +66,6 @@ class LetterVersion(models.Model):
     def save(self, *args, **kwargs):
         self.clean()
         super().save(*args, **kwargs)
-        self.letter.forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.letter.forget_cached()
-        return result
 
     @property
     def paragraphs(self):
@@ -92,3 +85,11 @@ class LetterVersion(models.Model):
             self.number,
         ):
             raise ValidationError(_("People have signed this version: publish a new version instead of editing it."))
+
+
+# Signals rather than save()/delete(): the admin's "delete selected" and loaddata do not call those. Queryset
+# update() and data migrations send nothing; what they change shows within LETTER_CACHE_SECONDS.
+@receiver([post_save, post_delete], sender=Letter)
+@receiver([post_save, post_delete], sender=LetterVersion)
+def _letter_changed(**kwargs):
+    letter_cache_forget()

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
@@ -6,15 +8,22 @@ from django.utils import timezone
 from .models import Letter, LetterVersion, letter_cache_key
 
 # Every page and every signature reads the letter and its current version; organisers change them a few times in
-# the letter's life. Saving either clears the cache (Letter.save, LetterVersion.save); a version scheduled for later
-# is picked up when its time comes, since an entry never outlives the next scheduled publication.
+# the letter's life. Saving or deleting either clears the cache (models.letter_cache_forget); a version scheduled for
+# later is picked up when its time comes, since an entry never outlives the next scheduled publication.
 LETTER_CACHE_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 def _letter_entry():
     slug = settings.COALITION_LETTER_SLUG
     key = letter_cache_key(slug)
-    entry = cache.get(key)
+    try:
+        entry = cache.get(key)
+    except Exception:
+        # An entry a previous deploy pickled with models it no longer has: read the database, store it afresh.
+        logger.warning("Unreadable cached letter; reading it from the database", exc_info=True)
+        entry = None
     if entry is None:
         entry, seconds = _letter_entry_build(slug)
         cache.set(key, entry, seconds)

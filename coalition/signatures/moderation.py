@@ -144,7 +144,9 @@ def counts_cache_clear(letter_ids):
     cache.delete_many([counts_cache_key(slug) for slug in slugs])
     from coalition.core.wsgi_cache import forget_replays  # the WSGI layer imports the signatures app
 
+    # Again once committed: under threaded workers another thread may remember an answer read in between.
     forget_replays()
+    transaction.on_commit(forget_replays, robust=True)
 
 
 @transaction.atomic

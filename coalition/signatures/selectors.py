@@ -1,6 +1,6 @@
 import base64
 import binascii
-import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -147,11 +147,16 @@ SEARCH_FEW_MATCHES = 2000
 # What counts is the longest run of letters or digits: pg_trgm splits words at punctuation and spaces, so "o'b" is
 # two one-letter words and had no trigram to look up either (340 ms at a million rows).
 SEARCH_WORD_START_BELOW = 3
-_WORD = re.compile(r"[^\W_]+")
 
 
 def _longest_word(q):
-    return max((len(word) for word in _WORD.findall(q)), default=0)
+    # Letters with their combining marks and digits, as pg_trgm reads a word: "कुमार" is one word of five
+    # characters, though Python's \w leaves its vowel signs out.
+    longest = run = 0
+    for char in q:
+        run = run + 1 if unicodedata.category(char)[0] in "LMN" else 0
+        longest = max(longest, run)
+    return longest
 
 
 def name_matches(signatures, q):

@@ -158,15 +158,22 @@ def signature_create(
                     kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to=email, language=language, signature=signature
                 )
         return signature, True
-    except IntegrityError:
-        pass
-    return _signature_submitted_again(letter=letter, email=email, language=language), False
+    except IntegrityError as exc:
+        again = _signature_submitted_again(letter=letter, email=email, language=language)
+        if again is None:
+            # Not the address's earlier signature (that would be found): the version was deleted meanwhile, or the
+            # earlier row was erased between the two statements. The caller asks the person to try again.
+            raise ValueError("the signature could not be stored") from exc
+        return again, False
 
 
 @transaction.atomic
 def _signature_submitted_again(*, letter, email, language):
-    # Same address, same letter: keep the first submission's details; mail the address again, within its limits.
-    signature = Signature.objects.select_for_update().get(letter=letter, email=email)
+    """Same address, same letter: keep the first submission's details; mail the address again, within its limits.
+    None when the address has no signature of this letter."""
+    signature = Signature.objects.select_for_update().filter(letter=letter, email=email).first()
+    if signature is None:
+        return None
     if signature.mails_sent < settings.SIGNATURE_MAX_MAILS and mail_allowed_today(email=email):
         Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1)
         kind = (

@@ -84,3 +84,51 @@ def test_closing_the_letter_stops_signing_at_once_though_pages_cache_it(letter, 
     letter.save()
     assert "closed" in sign(email="after@example.org").text
     assert not Signature.objects.filter(email="after@example.org").exists()
+
+
+def test_a_version_deleted_from_the_admin_list_is_no_longer_shown_or_signed(client, letter, sign):
+    later = LetterVersion.objects.create(
+        letter=letter, number=2, language="en", title="Words withdrawn", body="Soon gone.", published_at=timezone.now()
+    )
+    assert "Words withdrawn" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text  # now cached
+    LetterVersion.objects.filter(pk=later.pk).delete()  # what "delete selected" does: no Model.delete()
+    assert "Words withdrawn" not in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert sign().status_code == 302
+    assert Signature.objects.get().letter_version.number == 1
+
+
+def test_a_renamed_letter_is_not_served_from_the_cache(client, letter, settings):
+    assert client.get("/").status_code == 200  # cached under its slug
+    letter.slug = "renamed"
+    letter.save()
+    assert client.get("/").status_code == 404, "the configured slug names no letter any more"
+    settings.COALITION_LETTER_SLUG = "renamed"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_read_before_the_commit_cannot_keep_a_closed_letter_open():
+    import threading
+
+    from django.db import connection, transaction
+
+    from coalition.letters.selectors import letter_current
+    from tests.factories import coalition_letter
+
+    def another_request(seen):
+        try:
+            seen.append(letter_current().is_open)
+        finally:
+            connection.close()
+
+    letter = coalition_letter()
+    seen = []
+    with transaction.atomic():
+        letter.is_open = False
+        letter.save()
+        # Another request reads the letter between the save and the commit, and caches what is committed so far.
+        reader = threading.Thread(target=another_request, args=(seen,))
+        reader.start()
+        reader.join()
+    assert seen == [True]
+    assert letter_current().is_open is False

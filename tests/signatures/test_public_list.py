@@ -233,6 +233,12 @@ def test_a_search_of_one_letter_words_cut_by_punctuation_matches_the_start_of_a_
     assert [r["name"] for r in client.get("/api/v1/signatories/?q=de la").json()["results"]] == ["Anne de la Tour"]
 
 
+def test_a_search_inside_a_word_written_with_vowel_signs_finds_it(client, signature_factory):
+    signature_factory(name="राज कुमार")
+    # "मार" is three letters with a vowel sign: a word, searched anywhere in the name.
+    assert [r["name"] for r in client.get("/api/v1/signatories/?q=मार").json()["results"]] == ["राज कुमार"]
+
+
 @pytest.mark.parametrize("q", ["%25", "_", "!!!", "%F0%9F%8E%AC", "-", "%27%22"])
 def test_a_search_without_any_letter_or_digit_is_a_clear_400(client, signature_factory, q):
     signature_factory(name="100% Real!!!")
