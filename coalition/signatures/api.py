@@ -3,7 +3,7 @@ from the same declarations that answer the requests."""
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.decorators.cache import cache_control
 from ninja import NinjaAPI, Query, Schema
 from ninja.renderers import JSONRenderer
@@ -175,7 +175,12 @@ def stats(request, response: HttpResponse):
     # the order of Craft), so re-validating it through pydantic on every read of the busiest address would only
     # cost time. tests/signatures/test_counts.py checks the answer against the Stats schema.
     # ConditionalGetMiddleware adds the ETag and answers 304.
-    return api.create_response(request, signature_counts_current(), temporal_response=response)
+    answer = api.create_response(request, signature_counts_current(), temporal_response=response)
+    if request.method == "HEAD":
+        # ConditionalGetMiddleware serves GET only: a HEAD (link checkers, caches revalidating) gets the same ETag.
+        set_response_etag(answer)
+        return get_conditional_response(request, etag=answer["ETag"], response=answer)
+    return answer
 
 
 @api.api_operation(["HEAD"], "/organisations/", response=OrganisationPage, include_in_schema=False)

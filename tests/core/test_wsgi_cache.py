@@ -149,11 +149,14 @@ def test_head_replays_djangos_head_answer_without_a_body(signature_factory, djan
     signature_factory()
     get = wsgi()
     head = wsgi(method="HEAD")
-    assert len(django_entered) == 2, "a HEAD is stored apart: Django's answer to it has no ETag"
-    replayed = wsgi(method="HEAD", HTTP_IF_NONE_MATCH=get.header("ETag"))
+    assert len(django_entered) == 2, "a HEAD is stored apart from a GET"
+    replayed = wsgi(method="HEAD")
     assert len(django_entered) == 2
     assert (replayed.status, replayed.body, replayed.headers) == (200, b"", head.headers)
     assert replayed.header("Content-Length") == str(len(get.body))
+    assert replayed.header("ETag") == get.header("ETag")
+    assert wsgi(method="HEAD", HTTP_IF_NONE_MATCH=get.header("ETag")).status == 304
+    assert len(django_entered) == 2
 
 
 @pytest.mark.parametrize(

@@ -87,3 +87,11 @@ def test_stats_answer_exactly_what_their_schema_describes(client, signature_fact
     assert body == Stats.model_validate(body).model_dump(by_alias=True)
     assert list(body["by_craft"]) == Craft.values
     assert (body["total"], body["by_craft"]["visual-artist"], body["by_craft"]["writer"]) == (3, 1, 1)
+
+
+def test_head_on_stats_carries_the_same_etag_and_answers_304_to_it(client, signature_factory):
+    signature_factory()
+    etag = client.get("/api/v1/stats/")["ETag"]
+    head = client.head("/api/v1/stats/")
+    assert (head.status_code, head["ETag"], head.content) == (200, etag, b"")
+    assert client.head("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 304
