@@ -48,9 +48,9 @@ logger = logging.getLogger(__name__)
 # could join: they are the same kind of read).
 FAST_PATHS = frozenset({"/api/v1/stats/"})
 
-# What can change Django's answer to a fast path, besides the counts and the language cookie: the method (HEAD and GET are
-# answered and stored apart, as a view may answer them differently), the Host and port (ALLOWED_HOSTS, absolute links), the scheme and X-Forwarded-Proto (SSL
-# redirect, HSTS), Accept-Language (Content-Language).
+# What can change Django's answer to a fast path, besides the counts and the language cookie: the method (HEAD and
+# GET are answered and stored apart), the Host and port (ALLOWED_HOSTS, absolute links), the scheme and
+# X-Forwarded-Proto (SSL redirect, HSTS), Accept-Language (Content-Language).
 KEY_INPUTS = (
     "REQUEST_METHOD",
     "PATH_INFO",
