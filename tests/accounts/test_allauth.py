@@ -45,3 +45,15 @@ def test_password_reset_with_a_broken_address_is_a_form_error(client, db):
     )
     assert response.status_code == 200
     assert "Enter a valid email address" in response.text
+
+
+def test_removing_an_address_asks_first_with_allauths_own_script_the_csp_allows(client, member):
+    user, _ = member("ada@example.org")
+    client.force_login(user)
+    page = client.get("/accounts/email/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    # allauth's confirm prompt: its static scripts and a JSON data block (not executed, so not an inline script).
+    assert '/static/account/js/account.js"' in text and '/static/account/js/onload.js"' in text
+    assert 'data-allauth-onload="allauth.account.forms.manageEmailForm" type="application/json"' in text
+    assert "script-src 'self'" in page["Content-Security-Policy"]
