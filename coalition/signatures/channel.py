@@ -7,16 +7,24 @@ Timeouts, a size cap and a redirect limit bound what one check can cost.
 """
 
 import ipaddress
+import logging
 import socket
 import time
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext_noop
+
+logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
 REDIRECTS = {301, 302, 303, 307, 308}
 USER_AGENT = "CreatorsCoalitionChannelCheck/1.0 (+proof of channel for the open letter)"
+
+
+# Each error is one fixed English sentence: it is stored with the proof and shown to the member in their language
+# (the page translates it). Details that would not translate (host, HTTP status, exception) go to the log.
 
 
 class FetchRefused(Exception):
@@ -40,28 +48,28 @@ def public_addresses(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise FetchFailed(f"cannot resolve {host}") from exc
+        raise FetchFailed(gettext_noop("the site's name could not be found")) from exc
     addresses = sorted({info[4][0] for info in infos})
     if not addresses:
-        raise FetchFailed(f"cannot resolve {host}")
+        raise FetchFailed(gettext_noop("the site's name could not be found"))
     for address in addresses:
         if not address_is_public(address):
-            raise FetchRefused(f"{host} is on a private or reserved network address")
+            raise FetchRefused(gettext_noop("the site is on a private or reserved network address"))
     return addresses
 
 
 def _target(url):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FetchRefused("only http and https links can be checked")
+        raise FetchRefused(gettext_noop("only http and https links can be checked"))
     if parts.username or parts.password:
-        raise FetchRefused("links with a user name or password cannot be checked")
+        raise FetchRefused(gettext_noop("links with a user name or password cannot be checked"))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise FetchRefused("the port is not valid") from None
+        raise FetchRefused(gettext_noop("the port is not valid")) from None
     if not parts.hostname:
-        raise FetchRefused("the link has no host")
+        raise FetchRefused(gettext_noop("the link has no host"))
     path = parts.path or "/"
     return parts.scheme, parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")
 
@@ -93,7 +101,8 @@ def http_get_pinned(*, scheme, address, host, port, target):
                 break
         response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
-        raise FetchFailed(f"{type(exc).__name__}") from exc
+        logger.info("Channel check of %s failed: %s", host, type(exc).__name__)
+        raise FetchFailed(gettext_noop("the site did not answer in time or closed the connection")) from exc
     finally:
         pool.close()
     return response.status, response.headers.get("Location"), bytes(body[:limit]).decode("utf-8", "replace")
@@ -109,6 +118,7 @@ def fetch_text(url):
             url = urljoin(url, location)
             continue
         if status >= 400:
-            raise FetchFailed(f"the page answered HTTP {status}")
+            logger.info("Channel check of %s: HTTP %s", url, status)
+            raise FetchFailed(gettext_noop("the page answered with an error (it may be missing or private)"))
         return text
-    raise FetchFailed("too many redirects")
+    raise FetchFailed(gettext_noop("the link redirects too many times"))

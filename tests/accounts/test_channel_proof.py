@@ -201,3 +201,14 @@ def test_a_closed_port_is_a_passing_failure(settings):
 
     with pytest.raises(FetchFailed):
         channel.http_get_pinned(scheme="http", address="127.0.0.1", host="x.example", port=free_port(), target="/")
+
+
+def test_a_failed_check_is_explained_in_the_members_language(client, creator, committed):
+    with _serving("gone", status=404):
+        _name_channel(client, creator, f"http://{PUBLIC_IP}/", committed)
+    proof = ChannelProof.objects.get()
+    assert proof.last_error == "the page answered with an error (it may be missing or private)"
+    assert "the page answered with an error" in client.get("/account/signature/", HTTP_ACCEPT_LANGUAGE="en").text
+    french = client.get("/account/signature/", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "the page answered" not in french
+    assert "la page a répondu par une erreur" in french
