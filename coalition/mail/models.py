@@ -13,6 +13,7 @@ class OutgoingMail(models.Model):
     class Kind(models.TextChoices):
         SIGNATURE_CONFIRMATION = "signature_confirmation", _("Signature confirmation")
         ALREADY_SIGNED = "already_signed", _("Already signed notice")
+        ORGANISATION_CONFIRMATION = "organisation_confirmation", _("Organisation contact confirmation")
         # Rendered when queued (allauth's sign-in codes and links live in the session, not in our tables);
         # the rendered text is erased once sent.
         ACCOUNT = "account", _("Account mail (sign-in code, address verification)")
@@ -28,6 +29,9 @@ class OutgoingMail(models.Model):
     language = models.CharField(max_length=8, default="en")
     signature = models.ForeignKey(
         "signatures.Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    organisation = models.ForeignKey(
+        "signatures.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
     )
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True, help_text=_("Only for mails rendered when queued; erased once sent."))

@@ -26,7 +26,7 @@ class TemporaryMailError(Exception):
     """Sending failed in a way worth retrying (SMTP down, 4xx answers)."""
 
 
-def mail_queue(*, kind, to, language="en", signature=None, subject="", body_text="", body_html=""):
+def mail_queue(*, kind, to, language="en", signature=None, organisation=None, subject="", body_text="", body_html=""):
     """Record a mail we owe, in the caller's transaction; enqueue it once that commits.
 
     Most kinds are rendered when sent, from the current state; `subject`/`body_*` carry a mail rendered now."""
@@ -35,6 +35,7 @@ def mail_queue(*, kind, to, language="en", signature=None, subject="", body_text
         to=to,
         language=language,
         signature=signature,
+        organisation=organisation,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -76,9 +77,11 @@ def _claim(mail_id):
 def _context(mail):
     from coalition.signatures import services as signature_services
 
-    context = {"site_url": settings.SITE_URL, "signature": mail.signature}
+    context = {"site_url": settings.SITE_URL, "signature": mail.signature, "organisation": mail.organisation}
     if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
         context["confirm_url"] = signature_services.signature_confirmation_link(signature=mail.signature)
+    elif mail.kind == OutgoingMail.Kind.ORGANISATION_CONFIRMATION:
+        context["confirm_url"] = signature_services.organisation_confirmation_link(organisation=mail.organisation)
     return context
 
 
@@ -96,6 +99,8 @@ def mail_is_still_owed(mail):
         return bool(mail.body_text)
     if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
         return mail.signature is not None and mail.signature.status == mail.signature.Status.PENDING
+    if mail.kind == OutgoingMail.Kind.ORGANISATION_CONFIRMATION:
+        return mail.organisation is not None and mail.organisation.contact_confirmed_at is None
     return mail.signature is not None
 
 
@@ -103,7 +108,7 @@ def mail_send(*, mail_id):
     """Send one outbox row, at most once. Raises TemporaryMailError when a retry may succeed."""
     if not _claim(mail_id):
         return "skipped"
-    mail = OutgoingMail.objects.select_related("signature").get(pk=mail_id)
+    mail = OutgoingMail.objects.select_related("signature", "organisation").get(pk=mail_id)
     if not mail_is_still_owed(mail):
         OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, last_error="no longer needed")
         return "not needed"

@@ -390,10 +390,24 @@ class OrganisationStatusFilter(StatusFilter):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "website_domain", "contact_domain", "domain_matches", "status", "created_at")
+    list_display = (
+        "name",
+        "kind",
+        "website_domain",
+        "contact_domain",
+        "domain_matches",
+        "contact_confirmed",
+        "status",
+        "created_at",
+    )
     list_filter = (OrganisationStatusFilter, "kind")
     search_fields = ("name", "website", "contact_email")
-    readonly_fields = ("contact_domain", "status", "verified_by", "verified_at", "created_at")
+    readonly_fields = ("contact_domain", "contact_confirmed_at", "status", "verified_by", "verified_at", "created_at")
+
+    @admin.display(boolean=True, description=_("contact clicked the mailed link"))
+    def contact_confirmed(self, obj):
+        return obj.contact_confirmed_at is not None
+
     actions = ["verify", "reject"]
 
     @admin.display(boolean=True, description=_("address on the website's domain"))
@@ -411,7 +425,16 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify and list the selected organisations"), permissions=["change"])
     def verify(self, request, queryset):
+        unconfirmed = queryset.filter(contact_confirmed_at__isnull=True).count()
         self._set(request, queryset, Organisation.Status.VERIFIED, "verified")
+        if unconfirmed:
+            # Allowed (an organiser may have checked by other means), but the domain column alone proves nothing.
+            self.message_user(
+                request,
+                _("%(n)d of them had not confirmed their contact address: check them by other means.")
+                % {"n": unconfirmed},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Reject the selected organisations"), permissions=["change"])
     def reject(self, request, queryset):

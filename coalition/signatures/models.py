@@ -330,6 +330,12 @@ class Organisation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Whoever typed the contact address may not own it: a link mailed there proves the contact reads it.
+    contact_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the contact clicked the link mailed to their address.")
+    )
+    contact_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    contact_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 

@@ -278,9 +278,10 @@ def list_snapshot_take(*, letter, now=None):
 
 
 @transaction.atomic
-def organisation_create(*, letter, name, kind, website, contact_name, contact_email, country=""):
-    """Record an organisation's endorsement, unlisted until an organiser verifies it. Asking twice is harmless.
-    Returns (organisation, created)."""
+def organisation_create(*, letter, name, kind, website, contact_name, contact_email, country="", language="en"):
+    """Record an organisation's endorsement, unlisted until an organiser verifies it, and mail the contact a link
+    proving the address is theirs. Asking twice is harmless: an unconfirmed contact gets the link again, within the
+    address's daily allowance. Returns (organisation, created)."""
     organisation = Organisation(
         letter=letter,
         name=name,
@@ -291,12 +292,62 @@ def organisation_create(*, letter, name, kind, website, contact_name, contact_em
         contact_email=email_normalise(contact_email),
     )
     organisation.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            organisation.save()
-    except IntegrityError:
-        return Organisation.objects.get(letter=letter, contact_email=organisation.contact_email, name=name), False
-    return organisation, True
+    created = True
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                organisation.save()
+        except IntegrityError:
+            organisation = (
+                Organisation.objects.select_for_update()
+                .filter(letter=letter, contact_email=organisation.contact_email, name=name)
+                .first()
+            )
+            if organisation is None:
+                raise ValueError("the endorsement could not be stored") from None
+            created = False
+        if organisation.contact_confirmed_at is None and (
+            created or mail_allowed_today(email=organisation.contact_email)
+        ):
+            mail_queue(
+                kind=OutgoingMail.Kind.ORGANISATION_CONFIRMATION,
+                to=organisation.contact_email,
+                language=language,
+                organisation=organisation,
+            )
+    return organisation, created
+
+
+def organisation_confirmation_link(*, organisation):
+    """Issue a fresh link for the contact of `organisation` (an earlier one stops working) and return it."""
+    token = secrets.token_urlsafe(32)
+    Organisation.objects.filter(pk=organisation.pk).update(
+        contact_token_hash=token_hash(token), contact_token_expires_at=timezone.now() + settings.SIGNATURE_TOKEN_TTL
+    )
+    return settings.SITE_URL + reverse("signatures:organisation_confirm", args=[token])
+
+
+def organisation_token_check(*, token):
+    """The organisation whose contact `token` was mailed to, or TokenError('unknown' | 'used' | 'expired')."""
+    organisation = Organisation.objects.filter(contact_token_hash=token_hash(token)).first() if token else None
+    if organisation is None:
+        raise TokenError("unknown")
+    if organisation.contact_confirmed_at is not None:
+        raise TokenError("used")
+    if organisation.contact_token_expires_at is None or organisation.contact_token_expires_at <= timezone.now():
+        raise TokenError("expired")
+    return organisation
+
+
+@transaction.atomic
+def organisation_contact_confirm(*, token):
+    """The contact proved they read the address: recorded once (a conditional UPDATE wins a double click)."""
+    organisation = organisation_token_check(token=token)
+    Organisation.objects.filter(pk=organisation.pk, contact_confirmed_at__isnull=True).update(
+        contact_confirmed_at=timezone.now()
+    )
+    organisation.refresh_from_db()
+    return organisation
 
 
 CHANNEL_PROOF_PREFIX = "creators-coalition-verify-"

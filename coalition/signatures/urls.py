@@ -15,6 +15,7 @@ urlpatterns = [
     # signatures:api_organisations, signatures:openapi-json.
     path("api/v1/", include(api.api.urls[0])),
     path("organisations/endorse/", views.organisation_endorse, name="organisation_endorse"),
+    path("organisations/confirm/<str:token>/", views.organisation_confirm, name="organisation_confirm"),
     path("feeds/notable.atom", press.NotableFeed(), name="feed"),
     path("embed/counter/", press.embed_counter, name="embed_counter"),
     path("badge.svg", press.badge, name="badge"),

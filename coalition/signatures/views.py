@@ -32,7 +32,15 @@ from .selectors import (
     signatory_window,
     signature_counts,
 )
-from .services import TokenError, organisation_create, signature_confirm, signature_create, token_check
+from .services import (
+    TokenError,
+    organisation_contact_confirm,
+    organisation_create,
+    organisation_token_check,
+    signature_confirm,
+    signature_create,
+    token_check,
+)
 
 
 def _sign(request, letter, version, data):
@@ -209,10 +217,28 @@ def organisation_endorse(request):
             return rate_limited(request)
         if letter.is_open and form.is_valid():
             try:
-                organisation_create(letter=letter, **{k: v for k, v in form.cleaned_data.items() if k != "authority"})
+                organisation_create(
+                    letter=letter,
+                    language=get_language(),
+                    **{k: v for k, v in form.cleaned_data.items() if k != "authority"},
+                )
             except (ValidationError, ValueError):
                 form.add_error(None, _("We could not record this endorsement. Please check the details."))
             else:
                 return render(request, "signatures/organisation_thanks.html")
     status = 400 if form.is_bound else 200
     return render(request, "signatures/organisation_endorse.html", {"form": form, "letter": letter}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_confirm(request, token):
+    """The link mailed to an organisation's contact. GET shows a button (mail scanners fetch links); POST confirms."""
+    try:
+        if request.method == "POST":
+            organisation = organisation_contact_confirm(token=token)
+            return render(request, "signatures/organisation_confirmed.html", {"organisation": organisation})
+        organisation = organisation_token_check(token=token)
+    except TokenError as exc:
+        status = 404 if exc.reason == "unknown" else 410
+        return render(request, "signatures/organisation_confirm_invalid.html", {"reason": exc.reason}, status=status)
+    return render(request, "signatures/organisation_confirm.html", {"organisation": organisation})

@@ -2,6 +2,7 @@
 and axe-core's accessibility rules on every public page."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -363,6 +364,14 @@ def test_the_sign_in_and_public_form_pages_have_the_site_look_and_pass_axe(open_
     desktop.get_by_role("button", name="Endorse the letter").click()
     expect(desktop.get_by_role("heading", name="Thank you")).to_be_visible()
     looks_right(desktop, "endorse-thanks")
+
+    # The contact proves the address is theirs: the mailed link shows a button, which confirms.
+    link = re.search(r"https?://\S+/organisations/confirm/[A-Za-z0-9_-]+/", mailoutbox[-1].body).group(0)
+    desktop.goto(urlsplit(link).path)
+    looks_right(desktop, "endorse-confirm")
+    desktop.get_by_role("button", name="Confirm the endorsement").click()
+    expect(desktop.get_by_role("heading", name="Thank you — your address is confirmed")).to_be_visible()
+    looks_right(desktop, "endorse-confirmed")
 
 
 def test_a_member_signs_in_by_code_and_every_member_page_passes_axe(open_page, mailoutbox, django_user_model):

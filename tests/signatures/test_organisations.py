@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from coalition.signatures.models import AuditEvent, Organisation
@@ -86,3 +87,90 @@ def test_organisers_verify_from_the_admin_queue(client, letter, organiser):
     organisation.refresh_from_db()
     assert organisation.status == "verified" and organisation.verified_by == organiser
     assert client.get("/admin/signatures/organisation/?status=nonsense").status_code == 200
+
+
+def _endorse(client, django_capture_on_commit_callbacks, **overrides):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post("/organisations/endorse/", {**VALID, **overrides})
+
+
+def _link_path(mail):
+    return "/" + mail.body.split(f"{settings.SITE_URL}/", 1)[1].split()[0]
+
+
+def test_the_contact_gets_a_link_and_only_pressing_its_button_confirms_the_address(
+    client, letter, mailoutbox, django_capture_on_commit_callbacks
+):
+    _endorse(client, django_capture_on_commit_callbacks)
+    [mail] = mailoutbox
+    assert mail.to == ["pat@actors-union.example.org"]
+    assert "Screen Actors Union" in mail.subject
+    path = _link_path(mail)
+    assert path.startswith("/organisations/confirm/")
+    page = client.get(path)  # what a mail scanner does
+    assert page.status_code == 200 and "Confirm the endorsement" in page.text
+    assert Organisation.objects.get().contact_confirmed_at is None
+    done = client.post(path)
+    assert done.status_code == 200 and "your address is confirmed" in done.text
+    organisation = Organisation.objects.get()
+    assert organisation.contact_confirmed_at is not None
+    assert organisation.status == Organisation.Status.PENDING, "an organiser still decides"
+    assert client.get(path).status_code == 410
+    assert "already confirmed" in client.post(path).text
+
+
+def test_a_confirmed_contact_is_not_mailed_again_and_an_unconfirmed_one_is(
+    client, letter, mailoutbox, django_capture_on_commit_callbacks
+):
+    _endorse(client, django_capture_on_commit_callbacks)
+    _endorse(client, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2, "the first link may have been lost"
+    client.post(_link_path(mailoutbox[-1]))
+    _endorse(client, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2
+    assert Organisation.objects.count() == 1
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "x" * 300, "%00"])
+def test_an_unknown_link_is_a_clear_404(client, letter, token):
+    response = client.get(f"/organisations/confirm/{token}/")
+    assert response.status_code == 404
+    assert "We do not recognise this link" in response.text
+    assert client.post(f"/organisations/confirm/{token}/").status_code == 404
+
+
+def test_an_expired_link_is_a_clear_410(client, letter, mailoutbox, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _endorse(client, django_capture_on_commit_callbacks)
+    Organisation.objects.update(contact_token_expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.post(_link_path(mailoutbox[0]))
+    assert response.status_code == 410 and "expired" in response.text
+    assert Organisation.objects.get().contact_confirmed_at is None
+
+
+def test_the_admin_shows_who_confirmed_and_warns_when_verifying_an_unconfirmed_contact(
+    client, letter, organiser, mailoutbox, django_capture_on_commit_callbacks
+):
+    _endorse(client, django_capture_on_commit_callbacks)
+    organisation = Organisation.objects.get()
+    client.force_login(organiser)
+    listing = client.get("/admin/signatures/organisation/")
+    assert "contact clicked the mailed link" in listing.text.lower()
+    response = client.post(
+        "/admin/signatures/organisation/",
+        {"action": "verify", "_selected_action": [organisation.pk]},
+        follow=True,
+    )
+    assert "had not confirmed their contact address" in response.text
+    assert Organisation.objects.get().status == Organisation.Status.VERIFIED
+
+
+def test_the_confirmation_mail_is_in_the_contacts_language(
+    client, letter, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/organisations/endorse/", VALID, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Confirmez" in mailoutbox[0].subject
