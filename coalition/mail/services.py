@@ -100,7 +100,12 @@ def mail_is_still_owed(mail):
     if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
         return mail.signature is not None and mail.signature.status == mail.signature.Status.PENDING
     if mail.kind == OutgoingMail.Kind.ORGANISATION_CONFIRMATION:
-        return mail.organisation is not None and mail.organisation.contact_confirmed_at is None
+        organisation = mail.organisation
+        return (
+            organisation is not None
+            and organisation.contact_confirmed_at is None
+            and organisation.status != organisation.Status.REJECTED
+        )
     return mail.signature is not None
 
 

@@ -425,7 +425,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify and list the selected organisations"), permissions=["change"])
     def verify(self, request, queryset):
-        unconfirmed = queryset.filter(contact_confirmed_at__isnull=True).count()
+        unconfirmed = (
+            queryset.filter(contact_confirmed_at__isnull=True).exclude(status=Organisation.Status.VERIFIED).count()
+        )
         self._set(request, queryset, Organisation.Status.VERIFIED, "verified")
         if unconfirmed:
             # Allowed (an organiser may have checked by other means), but the domain column alone proves nothing.

@@ -334,8 +334,6 @@ class Organisation(models.Model):
     contact_confirmed_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the contact clicked the link mailed to their address.")
     )
-    contact_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
-    contact_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ from datetime import UTC, timedelta
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -233,9 +234,13 @@ def signature_confirm(*, token):
 
 
 def signature_purge_unconfirmed():
-    """Delete signatures never confirmed within the retention period, with their tokens and mails."""
+    """Delete signatures never confirmed within the retention period, with their tokens and mails; and the
+    endorsements still waiting whose contact never confirmed (a name and address anyone may have typed)."""
     cutoff = timezone.now() - settings.UNCONFIRMED_RETENTION
     _, deleted = Signature.objects.filter(status=Signature.Status.PENDING, created_at__lt=cutoff).delete()
+    Organisation.objects.filter(
+        status=Organisation.Status.PENDING, contact_confirmed_at__isnull=True, created_at__lt=cutoff
+    ).delete()
     return deleted.get("signatures.Signature", 0)
 
 
@@ -306,8 +311,12 @@ def organisation_create(*, letter, name, kind, website, contact_name, contact_em
             if organisation is None:
                 raise ValueError("the endorsement could not be stored") from None
             created = False
-        if organisation.contact_confirmed_at is None and (
-            created or mail_allowed_today(email=organisation.contact_email)
+        # The daily cap holds for new rows too: a new name makes a new row, and this form must not mail an address
+        # more often than the sign form may.
+        if (
+            organisation.contact_confirmed_at is None
+            and organisation.status != Organisation.Status.REJECTED
+            and mail_allowed_today(email=organisation.contact_email)
         ):
             mail_queue(
                 kind=OutgoingMail.Kind.ORGANISATION_CONFIRMATION,
@@ -318,24 +327,31 @@ def organisation_create(*, letter, name, kind, website, contact_name, contact_em
     return organisation, created
 
 
+# Signed, not stored: every link mailed stays valid until it expires, so a second mail (or a retry of one) never
+# spoils the first. "Used" is the organisation's own contact_confirmed_at.
+_ORGANISATION_LINK_SALT = "coalition.organisation-contact"
+
+
 def organisation_confirmation_link(*, organisation):
-    """Issue a fresh link for the contact of `organisation` (an earlier one stops working) and return it."""
-    token = secrets.token_urlsafe(32)
-    Organisation.objects.filter(pk=organisation.pk).update(
-        contact_token_hash=token_hash(token), contact_token_expires_at=timezone.now() + settings.SIGNATURE_TOKEN_TTL
-    )
+    """The absolute link that proves the contact of `organisation` reads their mail; valid SIGNATURE_TOKEN_TTL."""
+    token = signing.dumps(organisation.pk, salt=_ORGANISATION_LINK_SALT, compress=False)
     return settings.SITE_URL + reverse("signatures:organisation_confirm", args=[token])
 
 
 def organisation_token_check(*, token):
     """The organisation whose contact `token` was mailed to, or TokenError('unknown' | 'used' | 'expired')."""
-    organisation = Organisation.objects.filter(contact_token_hash=token_hash(token)).first() if token else None
-    if organisation is None:
+    max_age = settings.SIGNATURE_TOKEN_TTL
+    try:
+        pk = signing.loads(token, salt=_ORGANISATION_LINK_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenError("expired") from None
+    except signing.BadSignature:
+        raise TokenError("unknown") from None
+    organisation = Organisation.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if organisation is None or organisation.status == Organisation.Status.REJECTED:
         raise TokenError("unknown")
     if organisation.contact_confirmed_at is not None:
         raise TokenError("used")
-    if organisation.contact_token_expires_at is None or organisation.contact_token_expires_at <= timezone.now():
-        raise TokenError("expired")
     return organisation
 
 

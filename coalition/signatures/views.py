@@ -216,6 +216,8 @@ def organisation_endorse(request):
         if sign_ip_limited(request):
             return rate_limited(request)
         if letter.is_open and form.is_valid():
+            if sign_domain_limited(request, email=form.cleaned_data["contact_email"]):
+                return rate_limited(request)
             try:
                 organisation_create(
                     letter=letter,

@@ -366,7 +366,7 @@ def test_the_sign_in_and_public_form_pages_have_the_site_look_and_pass_axe(open_
     looks_right(desktop, "endorse-thanks")
 
     # The contact proves the address is theirs: the mailed link shows a button, which confirms.
-    link = re.search(r"https?://\S+/organisations/confirm/[A-Za-z0-9_-]+/", mailoutbox[-1].body).group(0)
+    link = re.search(r"https?://\S+/organisations/confirm/[^/\s]+/", mailoutbox[-1].body).group(0)
     desktop.goto(urlsplit(link).path)
     looks_right(desktop, "endorse-confirm")
     desktop.get_by_role("button", name="Confirm the endorsement").click()

@@ -104,7 +104,7 @@ def test_the_contact_gets_a_link_and_only_pressing_its_button_confirms_the_addre
     _endorse(client, django_capture_on_commit_callbacks)
     [mail] = mailoutbox
     assert mail.to == ["pat@actors-union.example.org"]
-    assert "Screen Actors Union" in mail.subject
+    assert "Screen Actors Union" in mail.body
     path = _link_path(mail)
     assert path.startswith("/organisations/confirm/")
     page = client.get(path)  # what a mail scanner does
@@ -139,16 +139,70 @@ def test_an_unknown_link_is_a_clear_404(client, letter, token):
     assert client.post(f"/organisations/confirm/{token}/").status_code == 404
 
 
-def test_an_expired_link_is_a_clear_410(client, letter, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_expired_link_is_a_clear_410(client, letter, mailoutbox, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    _endorse(client, django_capture_on_commit_callbacks)
+    settings.SIGNATURE_TOKEN_TTL = timedelta(seconds=-1)
+    response = client.post(_link_path(mailoutbox[0]))
+    assert response.status_code == 410 and "expired" in response.text
+    assert Organisation.objects.get().contact_confirmed_at is None
+
+
+def test_a_second_mail_does_not_spoil_the_link_of_the_first(
+    client, letter, mailoutbox, django_capture_on_commit_callbacks
+):
+    _endorse(client, django_capture_on_commit_callbacks)
+    _endorse(client, django_capture_on_commit_callbacks)
+    first, second = (_link_path(mail) for mail in mailoutbox)
+    assert client.get(second).status_code == 200
+    assert client.post(first).status_code == 200, "the first link still confirms"
+    assert Organisation.objects.get().contact_confirmed_at is not None
+
+
+def test_new_names_do_not_get_a_stranger_more_mails_than_the_daily_cap(
+    letter, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    settings.MAIL_MAX_PER_ADDRESS_PER_DAY = 3
+    for n in range(6):
+        stranger = Client(REMOTE_ADDR=f"10.0.1.{n}")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = stranger.post("/organisations/endorse/", {**VALID, "name": f"Union number {n}"})
+        assert response.status_code == 200
+    assert len(mailoutbox) == 3
+    assert all(mail.subject == mailoutbox[0].subject for mail in mailoutbox), "a fixed subject, not a typed name"
+    assert "Union number" not in mailoutbox[0].subject
+
+
+def test_a_rejected_organisation_asking_again_gets_no_mail(
+    client, letter, organiser, mailoutbox, django_capture_on_commit_callbacks
+):
+    _endorse(client, django_capture_on_commit_callbacks)
+    organisation_set_status(
+        organisation_ids=[Organisation.objects.get().pk], status=Organisation.Status.REJECTED, actor=organiser
+    )
+    _endorse(client, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 1
+    assert client.post(_link_path(mailoutbox[0])).status_code == 404
+
+
+def test_endorsements_whose_contact_never_confirmed_are_deleted_after_the_retention_period(
+    client, letter, mailoutbox, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.utils import timezone
 
+    from coalition.signatures.tasks import purge_unconfirmed_signatures
+
     _endorse(client, django_capture_on_commit_callbacks)
-    Organisation.objects.update(contact_token_expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.post(_link_path(mailoutbox[0]))
-    assert response.status_code == 410 and "expired" in response.text
-    assert Organisation.objects.get().contact_confirmed_at is None
+    _endorse(client, django_capture_on_commit_callbacks, name="Confirmed Guild")
+    client.post(_link_path(mailoutbox[-1]))
+    Organisation.objects.update(created_at=timezone.now() - settings.UNCONFIRMED_RETENTION - timedelta(days=1))
+    purge_unconfirmed_signatures.apply()
+    assert list(Organisation.objects.values_list("name", flat=True)) == ["Confirmed Guild"]
 
 
 def test_the_admin_shows_who_confirmed_and_warns_when_verifying_an_unconfirmed_contact(
@@ -173,4 +227,4 @@ def test_the_confirmation_mail_is_in_the_contacts_language(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/organisations/endorse/", VALID, HTTP_ACCEPT_LANGUAGE="fr")
-    assert "Confirmez" in mailoutbox[0].subject
+    assert "Confirmez" in mailoutbox[0].subject and "Merci de soutenir" in mailoutbox[0].body

@@ -16,14 +16,4 @@ class Migration(migrations.Migration):
                 blank=True, help_text="When the contact clicked the link mailed to their address.", null=True
             ),
         ),
-        migrations.AddField(
-            model_name="organisation",
-            name="contact_token_expires_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
-            model_name="organisation",
-            name="contact_token_hash",
-            field=models.CharField(blank=True, db_index=True, default="", editable=False, max_length=64),
-        ),
     ]
