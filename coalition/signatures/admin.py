@@ -403,16 +403,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = (OrganisationStatusFilter, "kind")
     search_fields = ("name", "website", "contact_email")
     readonly_fields = ("contact_domain", "contact_confirmed_at", "status", "verified_by", "verified_at", "created_at")
-
-    @admin.display(boolean=True, description=_("contact clicked the mailed link"))
-    def contact_confirmed(self, obj):
-        return obj.contact_confirmed_at is not None
-
     actions = ["verify", "reject"]
 
     @admin.display(boolean=True, description=_("address on the website's domain"))
     def domain_matches(self, obj):
         return obj.domain_matches
+
+    @admin.display(boolean=True, description=_("contact clicked the mailed link"))
+    def contact_confirmed(self, obj):
+        return obj.contact_confirmed_at is not None
 
     def has_add_permission(self, request):
         return False

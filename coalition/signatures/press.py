@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from coalition.letters.selectors import letter_current
+from coalition.letters.selectors import letter_and_version_current, letter_current
 
 from .cards import share_card_png
 from .models import AuditEvent, Craft, Signature
@@ -179,12 +179,11 @@ def share_card(request, craft=None):
     every few minutes per card and language; link previews may show a count a few minutes old."""
     if craft is not None and craft not in Craft.values:
         raise Http404("No such craft.")
-    letter = letter_current()
     language = get_language()
+    letter, version = letter_and_version_current(language)
     key = f"share-card:{letter.pk}:{craft or '*'}:{language}"
     png = cache.get(key)
     if png is None:
-        version = letter.current_version(language)
         counts = signature_counts(letter=letter)
         n = counts["by_craft"][craft] if craft else counts["total"]
         png = share_card_png(

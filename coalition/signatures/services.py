@@ -298,32 +298,31 @@ def organisation_create(*, letter, name, kind, website, contact_name, contact_em
     )
     organisation.full_clean(validate_unique=False, validate_constraints=False)
     created = True
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                organisation.save()
-        except IntegrityError:
-            organisation = (
-                Organisation.objects.select_for_update()
-                .filter(letter=letter, contact_email=organisation.contact_email, name=name)
-                .first()
-            )
-            if organisation is None:
-                raise ValueError("the endorsement could not be stored") from None
-            created = False
-        # The daily cap holds for new rows too: a new name makes a new row, and this form must not mail an address
-        # more often than the sign form may.
-        if (
-            organisation.contact_confirmed_at is None
-            and organisation.status != Organisation.Status.REJECTED
-            and mail_allowed_today(email=organisation.contact_email)
-        ):
-            mail_queue(
-                kind=OutgoingMail.Kind.ORGANISATION_CONFIRMATION,
-                to=organisation.contact_email,
-                language=language,
-                organisation=organisation,
-            )
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        organisation = (
+            Organisation.objects.select_for_update()
+            .filter(letter=letter, contact_email=organisation.contact_email, name=name)
+            .first()
+        )
+        if organisation is None:
+            raise ValueError("the endorsement could not be stored") from None
+        created = False
+    # The daily cap holds for new rows too: a new name makes a new row, and this form must not mail an address
+    # more often than the sign form may.
+    if (
+        organisation.contact_confirmed_at is None
+        and organisation.status != Organisation.Status.REJECTED
+        and mail_allowed_today(email=organisation.contact_email)
+    ):
+        mail_queue(
+            kind=OutgoingMail.Kind.ORGANISATION_CONFIRMATION,
+            to=organisation.contact_email,
+            language=language,
+            organisation=organisation,
+        )
     return organisation, created
 
 
