@@ -39,9 +39,11 @@ def _clear_cache():
     from django.core.cache import cache
 
     from coalition.core.wsgi_cache import forget_replays
+    from coalition.signatures.ratelimits import limiter_reset
 
     cache.clear()
     forget_replays()
+    limiter_reset()
 
 
 @pytest.fixture(autouse=True)

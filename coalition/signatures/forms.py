@@ -168,7 +168,8 @@ class SignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["started"].initial = started_token()
+        # Signed when the form is shown, not when a POST builds it only to read it.
+        self.fields["started"].initial = started_token
         self.email_suggestion = None
 
     @property

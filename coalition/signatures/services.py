@@ -3,6 +3,7 @@ import hashlib
 import secrets
 import tempfile
 from datetime import UTC, timedelta
+from functools import lru_cache
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
@@ -36,9 +37,12 @@ class TokenError(Exception):
         self.reason = reason
 
 
+@lru_cache(maxsize=1024)
 def email_normalise(raw):
     """Lower-cased, trimmed address with its domain in ASCII (punycode), so that the Unicode and the
-    punycode spellings of one address are one address. Raises ValueError for anything that is not one."""
+    punycode spellings of one address are one address. Raises ValueError for anything that is not one.
+
+    Remembered: the sign form checks the address and the service checks it again before storing it."""
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

@@ -1,0 +1,88 @@
+"""The sign form's rate limits as people and attackers meet them: counted across workers in Redis, shared by an
+IPv6 /64, never storing an address in the clear, and never stopping people from signing when Redis is down."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+from django.test import Client
+
+from coalition.signatures.models import Signature
+from tests.conftest import service_missing, sign_form_data
+
+
+@pytest.fixture
+def redis_counters(settings):
+    if not os.environ.get("REDIS_URL"):
+        service_missing("REDIS_URL is not set: the shared counters live in Redis")
+    assert os.environ["REDIS_URL"] == settings.RATELIMIT_STORAGE_URI
+    return redis.Redis.from_url(settings.RATELIMIT_STORAGE_URI)
+
+
+def test_one_ipv6_network_shares_one_limit(letter, settings):
+    settings.SIGN_RATES = {"ip": ["2/m"], "domain": ["100/m"]}
+    statuses = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{n}").post("/", sign_form_data(email=f"p{n}@example.org")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    other_network = Client(REMOTE_ADDR="2001:db8:1:3::1").post("/", sign_form_data(email="q@example.org"))
+    assert other_network.status_code == 302
+    assert Signature.objects.count() == 3
+
+
+def test_a_proxy_header_names_the_client(letter, settings):
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.SIGN_RATES = {"ip": ["1/m"], "domain": ["100/m"]}
+    first = Client(HTTP_X_REAL_IP="203.0.113.5").post("/", sign_form_data(email="a@example.org"))
+    second = Client(HTTP_X_REAL_IP="203.0.113.6").post("/", sign_form_data(email="b@example.org"))
+    again = Client(HTTP_X_REAL_IP="203.0.113.5").post("/", sign_form_data(email="c@example.org"))
+    assert [first.status_code, second.status_code, again.status_code] == [302, 302, 429]
+
+
+def test_counts_are_shared_by_every_worker_through_redis(letter, settings, redis_counters):
+    settings.SIGN_RATES = {"ip": ["2/m"], "domain": ["100/m"]}
+    assert Client(REMOTE_ADDR="198.51.100.7").post("/", sign_form_data(email="a@example.org")).status_code == 302
+    # A second process (another gunicorn worker) counts the same submissions.
+    script = (
+        "import django, os; django.setup();"
+        "from django.test import RequestFactory;"
+        "from coalition.signatures.ratelimits import sign_ip_limited;"
+        "from coalition.core.models import Switches;"
+        "request = RequestFactory().post('/', REMOTE_ADDR='198.51.100.7');"
+        "print(sign_ip_limited(request, switches=Switches()), sign_ip_limited(request, switches=Switches()))"
+    )
+    env = {**os.environ, "SIGN_RATE_IP": "2/m", "DJANGO_SETTINGS_MODULE": "coalition.settings"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    assert Client(REMOTE_ADDR="198.51.100.7").post("/", sign_form_data(email="b@example.org")).status_code == 429
+
+
+def test_redis_holds_no_address_or_domain_in_the_clear(letter, redis_counters):
+    Client(REMOTE_ADDR="198.51.100.23").post("/", sign_form_data(email="someone@distinctive-domain.example"))
+    assert Signature.objects.count() == 1
+    keys = b" ".join(redis_counters.keys("*"))
+    assert b"LIMITS" in keys
+    assert b"198.51.100.23" not in keys
+    assert b"distinctive-domain" not in keys
+
+
+def test_people_can_sign_while_the_rate_limit_store_is_down(letter, settings, caplog):
+    settings.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"
+    settings.SIGN_RATES = {"ip": ["1/m"], "domain": ["1/m"]}
+    statuses = [Client().post("/", sign_form_data(email=f"p{n}@example.org")).status_code for n in range(2)]
+    assert statuses == [302, 302]
+    assert Signature.objects.count() == 2
+    assert "Rate-limit storage unavailable" in caplog.text
+
+
+@pytest.mark.parametrize("rate", ["10", "10/minute", "0/m", "ten/m", "10/x"])
+def test_a_mistyped_rate_stops_the_site_at_startup(rate):
+    env = {**os.environ, "SIGN_RATE_IP": rate, "DJANGO_SETTINGS_MODULE": "coalition.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode != 0
+    assert "Sign rates look like 10/m" in out.stderr
