@@ -34,3 +34,15 @@ class MemberProfile(models.Model):
     @property
     def wants_updates(self):
         return self.updates_consented_at is not None and self.updates_revoked_at is None
+
+
+class UpdatesOptOut(models.Model):
+    """An address whose mail's one-click unsubscribe was used. Mails sent before the address belonged to a member
+    name the address only (as a keyed hash: the link never carries it), so the opt-out is kept by address and
+    applied to whichever member holds that address, now or later."""
+
+    address_key = models.CharField(max_length=24, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"opt-out {self.address_key[:6]}…"

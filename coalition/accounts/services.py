@@ -17,7 +17,7 @@ from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
 
-from .models import MemberProfile
+from .models import MemberProfile, UpdatesOptOut
 from .selectors import member_emails, member_signatures
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
@@ -64,7 +64,34 @@ def member_password_drop(*, user):
 
 
 def member_profile(*, user):
-    return MemberProfile.objects.get_or_create(user=user)[0]
+    """The member's profile, with any one-click unsubscribe of one of their addresses applied."""
+    profile = MemberProfile.objects.get_or_create(user=user)[0]
+    _opt_outs_apply(profile)
+    return profile
+
+
+def member_opt_outs_apply(*, user):
+    """Apply a one-click unsubscribe of one of the member's addresses to their consent (before showing it)."""
+    profile = MemberProfile.objects.filter(user=user).first()
+    if profile is not None:
+        _opt_outs_apply(profile)
+
+
+def _opt_outs_apply(profile):
+    if not profile.wants_updates:
+        return
+    emails = EmailAddress.objects.filter(user_id=profile.user_id).values_list("email", flat=True)
+    opt_out = (
+        UpdatesOptOut.objects.filter(
+            address_key__in=[_address_key(email) for email in emails], created_at__gte=profile.updates_consented_at
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if opt_out is not None:
+        # An unsubscribe that came after the consent revokes it; opting in again later wins over it.
+        profile.updates_revoked_at = opt_out.created_at
+        profile.save(update_fields=["updates_revoked_at", "updated_at"])
 
 
 @transaction.atomic
@@ -108,14 +135,18 @@ def unsubscribe_check(*, token):
 
 @transaction.atomic
 def updates_unsubscribe(*, token):
-    """Revoke consent to coalition updates for the member the token names. True when the token is ours."""
+    """Stop coalition updates to the address the token names, and revoke the consent of the member it names (if it
+    was sent to a member). True when the token is ours."""
     payload = unsubscribe_check(token=token)
     if payload is None:
         return False
+    now = timezone.now()
+    # Also for a member: the address may move to another account later, and the opt-out goes with it.
+    UpdatesOptOut.objects.update_or_create(address_key=payload["a"], defaults={"created_at": now})
     if "u" in payload:
         MemberProfile.objects.filter(
             user_id=payload["u"], updates_consented_at__isnull=False, updates_revoked_at__isnull=True
-        ).update(updates_revoked_at=timezone.now())
+        ).update(updates_revoked_at=now)
     return True
 
 

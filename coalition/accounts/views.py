@@ -59,10 +59,15 @@ def home(request):
 
 
 def _posted_signature_id(request):
+    """The member's own signature named in the POST; 404 for anything else, before any field is judged, so that
+    someone else's signature and none at all get the same answer whatever the action."""
     try:
-        return int(request.POST.get("signature", ""))
+        signature_id = int(request.POST.get("signature", ""))
     except ValueError:
         raise Http404 from None
+    if not selectors.member_signatures(user=request.user).filter(pk=signature_id).exists():
+        raise Http404
+    return signature_id
 
 
 SIGNATURE_ACTIONS = ("update", "withdraw", "channel", "recheck")
@@ -155,6 +160,7 @@ def profile(request):
 @login_required
 @require_safe
 def data_export(request):
+    services.member_opt_outs_apply(user=request.user)
     data = selectors.member_data(user=request.user)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False, default=str), content_type="application/json; charset=utf-8"

@@ -86,18 +86,39 @@ CONSENT_TEXT = _(
 # Joiners that emoji sequences and several scripts (Persian, Indic) need inside names.
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+# Letters, marks and symbols that draw nothing: a name made of them shows as a blank on the public list.
+_BLANK_CHARS = {
+    "\u034f",  # combining grapheme joiner
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer vowel inherent aq
+    "\u17b5",  # Khmer vowel inherent aa
+    "\u2800",  # Braille pattern blank
+    "\u3164",  # Hangul filler
+    "\uffa0",  # halfwidth Hangul filler
+    "\U0001d159",  # musical symbol null notehead
+}
+
+
+def _hidden_char(value):
+    """The first character of `value` that could hide or disguise text, or None."""
+    for char in value:
+        if char == "\ufffd" or char in _BLANK_CHARS:
+            return char
+        if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARS:
+            return char
+    return None
 
 
 def clean_display_text(value):
     """Text shown publicly as typed, minus what could hide or disguise it: control and format characters
-    (bidi overrides, zero-width spaces), replacement characters from broken encodings, unassigned code points."""
-    for char in value:
-        if char == "\ufffd" or (
-            unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARS
-        ):
-            raise forms.ValidationError(
-                _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
-            )
+    (bidi overrides, zero-width spaces), characters that draw nothing, replacement characters from broken
+    encodings, unassigned code points."""
+    char = _hidden_char(value)
+    if char is not None:
+        raise forms.ValidationError(
+            _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
+        )
     if value and not any(unicodedata.category(c)[0] in "LNS" for c in value):
         raise forms.ValidationError(_("Please enter some letters."))
     return value
@@ -126,8 +147,12 @@ class HttpURLField(forms.URLField):
             parts.port  # noqa: B018 -- raises for a port out of range
         except ValueError:
             raise forms.ValidationError(_("Enter a valid URL.")) from None
-        if "\ufffd" in value:
-            raise forms.ValidationError(_("Enter a valid URL."))
+        # Published as a link: a bidi override or a zero-width space would make it read as another address.
+        char = _hidden_char(value)
+        if char is not None:
+            raise forms.ValidationError(
+                _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
+            )
         return value
 
 
@@ -164,7 +189,9 @@ class SignForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A plain Field: clean_started judges every value, a NUL byte included (CharField would answer with a
+    # message about null characters in a field the person cannot see, and not re-issue it).
+    started = forms.Field(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -114,8 +114,12 @@ def test_another_members_signature_is_never_reachable(client, ada, member, signa
         assert client.post("/account/signature/", renamed).status_code == 404
         target.refresh_from_db()
         assert target.status == Signature.Status.CONFIRMED and target.name != "Hacked" and target.public
-    for bad in ("", "abc", "-1", "99999999999999999999", "1 OR 1=1"):
-        assert client.post("/account/signature/", {"signature": bad, "action": "withdraw"}).status_code == 404
+    for bad in ("", "abc", "-1", "99999999999999999999", "1 OR 1=1", str(10**30)):
+        for action in ("withdraw", "update", "channel", "recheck"):
+            # Without the fields an update needs: still "no such signature", not a form error about another's.
+            assert client.post("/account/signature/", {"signature": bad, "action": action}).status_code == 404
+    for action in ("update", "channel", "recheck"):
+        assert client.post("/account/signature/", {"signature": other.pk, "action": action}).status_code == 404
     assert client.post("/account/signature/", {"signature": ada.pk, "action": "explode"}).status_code == 404
 
 

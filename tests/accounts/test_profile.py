@@ -2,10 +2,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 
 from coalition.accounts.forms import UPDATES_CONSENT_TEXT
 from coalition.accounts.models import MemberProfile
 from coalition.accounts.services import unsubscribe_url
+from tests.conftest import confirm_path
 
 
 @pytest.fixture
@@ -93,3 +95,40 @@ def test_a_forged_unsubscribe_token_is_refused(client, db):
     for token in ("nope", "eyJ1IjoxfQ:1abc:forged"):
         assert client.post(f"/unsubscribe/{token}/").status_code == 404
         assert client.get(f"/unsubscribe/{token}/").status_code == 404
+
+
+def _unsubscribe_path(mail):
+    return urlsplit(mail.extra_headers["List-Unsubscribe"].strip("<>")).path
+
+
+def test_unsubscribing_from_a_mail_sent_before_the_account_reaches_the_member(
+    client, sign, mailoutbox, sign_in_by_code, committed
+):
+    sign(email="grace@example.org")
+    before_account = _unsubscribe_path(mailoutbox[0])
+    committed(client.post, confirm_path(mailoutbox[0]))
+    sign_in_by_code("grace@example.org")
+    _profile(client)
+    assert "You receive coalition updates." in client.get("/account/").text
+
+    stranger = Client()
+    response = stranger.post(
+        before_account, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+
+    assert "You do not receive coalition updates." in client.get("/account/").text
+    assert client.get("/account/data.json").json()["profile"]["coalition_updates"]["subscribed"] is False
+    assert not re.search(r'name="updates"[^>]*checked', client.get("/account/profile/").text)
+
+
+def test_opting_in_again_after_a_one_click_unsubscribe_wins(client, sign, mailoutbox, sign_in_by_code, committed):
+    sign(email="grace@example.org")
+    path = _unsubscribe_path(mailoutbox[0])
+    committed(client.post, confirm_path(mailoutbox[0]))
+    sign_in_by_code("grace@example.org")
+    _profile(client)
+    Client().post(path)
+    assert "You do not receive coalition updates." in client.get("/account/").text
+    _profile(client)
+    assert "You receive coalition updates." in client.get("/account/").text

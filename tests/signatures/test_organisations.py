@@ -48,6 +48,8 @@ def test_asking_twice_records_one_endorsement(client, letter):
         ({"contact_email": "x@mailinator.com"}, "permanent email address"),
         ({"authority": ""}, "speak for the organisation"),
         ({"name": "Union\u202e"}, "invisible or control characters"),
+        ({"name": "\u3164"}, "invisible or control characters"),
+        ({"website": "https://gu\u200bild.example.org"}, "invisible or control characters"),
     ],
 )
 def test_bad_endorsements_are_clear_errors_and_store_nothing(client, letter, overrides, message):

@@ -204,6 +204,14 @@ def test_an_address_on_a_punycode_domain_signs_and_matches_its_unicode_spelling(
         ("profile_url", "https%3A%2F%2Fexample.com%2F%ED%A0%80"),
         ("profile_url", "https%3A%2F%2Fuser%3Asecret%40example.com%3A8080%2F"),
         ("profile_url", "https%3A%2F%2Fexample.com%3A99999%2F"),
+        # Letters and symbols that draw nothing: a blank name on the public list.
+        ("name", "%E3%85%A4"),
+        ("name", "%E2%A0%80%E2%A0%80"),
+        ("name", "%EF%BE%A0"),
+        ("affiliation", "%E1%85%9F"),
+        # A link that reads as another address.
+        ("profile_url", "https%3A%2F%2Fexample.org%2F%E2%80%AEgnp.exe"),
+        ("profile_url", "https%3A%2F%2Fexam%E2%80%8Bple.org%2F"),
     ],
 )
 def test_broken_bytes_and_invisible_characters_are_refused(client, letter, field, raw):
