@@ -14,6 +14,7 @@ from limits import RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMi
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from publicsuffixlist import PublicSuffixList
 
 from coalition.core.models import Switches
 
@@ -21,6 +22,8 @@ from .services import COMMON_DOMAINS
 
 logger = logging.getLogger(__name__)
 
+# The Public Suffix List, as shipped with the package (no download at run time).
+_SUFFIXES = PublicSuffixList()
 _PER = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour, "d": RateLimitItemPerDay}
 
 
@@ -95,6 +98,7 @@ def sign_domain_limited(request, *, email, switches=None):
         # Millions share these: a flood from one of them is the IP limit's to catch, not a reason to turn
         # every real Gmail signer away.
         return False
-    # Catch-all domains hand out subdomains: they share one limit (an approximation of the registrable domain).
-    domain = ".".join(domain.split(".")[-2:])
+    # Catch-all domains hand out subdomains: they share the limit of the domain one registers (bbc.co.uk, not
+    # co.uk: a suffix under which anyone registers is not one sender).
+    domain = _SUFFIXES.privatesuffix(domain) or domain
     return _hit(kind="domain", value=domain, rates=_rates(switches)["domain"])

@@ -61,7 +61,9 @@ def test_a_worker_killed_mid_send_still_mails_exactly_once(client, worker_factor
     assert len(worker_sink.messages) == 1
     mail = OutgoingMail.objects.get()
     assert mail.status == OutgoingMail.Status.SENT
-    assert mail.attempts == 2
+    # The dead worker's attempt and at least one more; on a loaded machine an SMTP timeout can add a retry, which
+    # must still not add a mail (asserted above).
+    assert mail.attempts >= 2
 
 
 def test_twenty_parallel_sign_requests_with_one_address_make_one_row(transactional_db):

@@ -74,6 +74,13 @@ def test_no_suggestion_for_correct_or_unusual_domains(sign, client):
     assert sign(email="bob@studio-ghibli.example").status_code == 302
 
 
+@pytest.mark.parametrize("email", ["cy@yahoo.co.uk", "di@hotmail.co.uk", "ed@hotmail.de", "fi@outlook.fr"])
+def test_a_big_providers_national_domain_is_not_taken_for_a_typo(sign, email):
+    response = sign(email=email)
+    assert response.status_code == 302, "no 'did you mean' for a real provider's own domain"
+    assert Signature.objects.get().email == email
+
+
 def test_an_address_gets_at_most_n_mails_a_day_whoever_submits_it(
     letter, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
@@ -160,3 +167,12 @@ def test_big_shared_providers_are_not_limited_per_domain(letter, settings, djang
         for n in range(2)
     ]
     assert subdomains == [302, 429], "subdomains of one catch-all share its limit"
+
+
+def test_domains_under_one_public_suffix_are_limited_apart(letter, settings):
+    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
+    statuses = [
+        Client(REMOTE_ADDR=f"10.4.0.{n}").post("/", sign_form_data(email=email)).status_code
+        for n, email in enumerate(["ann@bbc.co.uk", "bob@nhs.co.uk", "cy@news.bbc.co.uk"])
+    ]
+    assert statuses == [302, 302, 429], "bbc.co.uk and nhs.co.uk are two senders; news.bbc.co.uk is bbc.co.uk"

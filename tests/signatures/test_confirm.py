@@ -1,10 +1,11 @@
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from coalition.signatures.models import ConfirmationToken, Signature
+from coalition.signatures.models import ConfirmationToken, NotableName, Signature
 from tests.conftest import confirm_path
 
 
@@ -29,6 +30,7 @@ def test_post_confirms_and_lists_the_signature(client, link):
     response = client.post(link)
     assert response.status_code == 200
     assert "your signature is confirmed" in response.text
+    assert "<strong>Ada Lovelace</strong> is now on the list of signatories." in response.text
     signature = Signature.objects.get()
     assert signature.status == Signature.Status.CONFIRMED
     assert signature.confirmed_at is not None
@@ -88,3 +90,21 @@ def test_confirming_without_csrf_token_is_refused(letter, link):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(link).status_code == 403
     assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+def test_the_thank_you_pages_show_the_share_card_people_can_download(client, sign, mailoutbox):
+    response = sign(craft="podcaster")
+    inbox = client.get(response["Location"])
+    assert re.search(r'<img src="/share/letter.png" width="1200" height="630"[^>]* alt="[^"]+"', inbox.text)
+    assert client.get("/share/letter.png")["Content-Type"] == "image/png"
+    confirmed = client.post(confirm_path(mailoutbox[-1]))
+    assert re.search(r'<img src="/share/podcaster.png"[^>]* alt="[^"]+"', confirmed.text)
+    assert 'href="/share/podcaster.png" download=' in confirmed.text
+    assert client.get("/share/podcaster.png").status_code == 200
+
+
+def test_a_held_signature_is_told_it_appears_after_the_checks(client, link):
+    NotableName.objects.create(name="Ada Lovelace")
+    response = client.post(link)
+    assert Signature.objects.get().status == Signature.Status.HELD
+    assert "will appear on the list of signatories once it has passed our checks" in response.text
