@@ -49,7 +49,7 @@ def signatory_filters(params):
     """Validated list filters from a query string, all combinable:
     {'craft': slug or None, 'q': text, 'country': ISO code or None, 'verified': True, False or None}.
     Raises FilterError with a message a person can act on."""
-    craft = (params.get("craft") or "").strip()
+    craft = (params.get("craft") or "").strip().lower()
     if craft and craft not in Craft.values:
         raise FilterError(_("Unknown craft. Use one of: %(crafts)s.") % {"crafts": ", ".join(Craft.values)})
     country = (params.get("country") or "").strip().upper()

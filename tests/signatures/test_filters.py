@@ -37,6 +37,7 @@ def page_names(client, query):
 def test_craft_country_and_verified_filters_combine(client, people, names):
     assert names(client, "craft=actor&country=FR&verified=true") == ["Verified French Actor"]
     assert names(client, "craft=actor&country=fr&verified=false") == ["Plain French Actor"]
+    assert names(client, "craft=ACTOR&country=fr&verified=FALSE") == ["Plain French Actor"], "case as with country"
     assert names(client, "country=FR&verified=true") == ["Verified French Actor", "Verified French Writer"]
     assert names(client, "craft=actor&verified=true") == ["Verified American Actor", "Verified French Actor"]
     assert names(client, "country=US&q=actor") == ["Verified American Actor"]
