@@ -1,6 +1,7 @@
 """Share cards: the Open Graph images social sites show when someone links the letter or the list."""
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 
@@ -11,10 +12,32 @@ logger = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
+TEXT_WIDTH = WIDTH - 2 * MARGIN
 INK, PAPER, ACCENT, MUTED = "#1b1b1b", "#fbf8f1", "#b3261e", "#5c5c5c"
+LINE_PITCH = 1.24  # line to line, as a multiple of the font size
+
+# Each text's band on the card, top to bottom: (top, height, largest font size, smallest font size, colour). A text
+# is drawn at the largest size at which it fits its band, wrapped onto as many lines as the band holds; only what
+# does not fit even at the smallest size is cut, with an ellipsis.
+KICKER = (48, 50, 30, 18, ACCENT)
+TITLE = (104, 186, 50, 32, INK)
+FIGURE = (294, 176, 150, 60, ACCENT)
+CAPTION = (474, 76, 44, 26, INK)
+FOOTER = (556, 44, 30, 18, MUTED)
 
 
-@lru_cache(maxsize=16)
+@dataclass(frozen=True)
+class Line:
+    """One line of a card as it is drawn: its text, the top-left corner of its line box, its font size, its colour."""
+
+    text: str
+    x: int
+    y: int
+    size: int
+    fill: str
+
+
+@lru_cache(maxsize=256)  # every size a text is tried at, for the few sizes each band spans
 def _font(path, size):
     """The configured TrueType font (DejaVu Sans from Debian's fonts-dejavu-core by default), else Pillow's bundled
     font, which is on every machine but draws only ASCII: its text is transliterated ("créateurs" → "createurs")
@@ -27,49 +50,70 @@ def _font(path, size):
     return ImageFont.load_default(size=size), False
 
 
-def _wrap(draw, text, font, width, max_lines):
-    """Words on lines no wider than `width`; an ellipsis ends what does not fit in `max_lines`."""
+def _cut(text, font, width):
+    """`text` shortened to fit `width`, an ellipsis showing where."""
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _wrap(text, font, width, max_lines):
+    """Words on at most `max_lines` lines no wider than `width`, and whether all of `text` is on them. Words break
+    at plain spaces only: a no-break space ("1 295", "d'abord :") keeps its words together."""
     lines, line = [], ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) <= width or not line:
+    for word in (word for word in text.split(" ") if word):
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width or not line:
             line = candidate
         else:
             lines.append(line)
             line = word
     if line:
         lines.append(line)
-    if len(lines) > max_lines:
+    complete = len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines)
+    if not complete:
+        cut = len(lines) > max_lines
         lines = lines[:max_lines]
-        while lines[-1] and draw.textlength(lines[-1] + "…", font=font) > width:
-            lines[-1] = lines[-1][:-1]
-        lines[-1] = lines[-1].rstrip() + "…"
-    return lines
+        lines = [_cut(line, font, width) if font.getlength(line) > width else line for line in lines]
+        if cut and not lines[-1].endswith("…"):
+            lines[-1] = _cut(lines[-1], font, width)
+    return lines, complete
+
+
+def _fit(text, band, font_path):
+    """The lines of `text` in its band: at the largest size at which all of it fits, else cut at the smallest."""
+    top, height, largest, smallest, fill = band
+    for size in range(largest, smallest - 1, -1):
+        font, draws_unicode = _font(font_path, size)
+        ascent, descent = font.getmetrics()
+        pitch = round(size * LINE_PITCH)
+        max_lines = max(1, (height - ascent - descent) // pitch + 1)
+        lines, complete = _wrap(text if draws_unicode else anyascii(text), font, TEXT_WIDTH, max_lines)
+        if complete:
+            break
+    return [Line(line, MARGIN, top + pitch * n, size, fill) for n, line in enumerate(lines)]
+
+
+def card_layout(*, kicker, title, figure, caption, footer, font_path):
+    """The lines a card draws: a small heading, the title, a big figure with its caption, a footer, each within
+    the card's margins and its own band."""
+    return [
+        *_fit(kicker.upper(), KICKER, font_path),
+        *_fit(title, TITLE, font_path),
+        *_fit(figure, FIGURE, font_path),
+        *_fit(caption, CAPTION, font_path),
+        *_fit(footer, FOOTER, font_path),
+    ]
 
 
 def share_card_png(*, kicker, title, figure, caption, footer, font_path):
-    """A 1200×630 PNG: a small heading, a title of up to three lines, a big figure with its caption, a footer."""
+    """A 1200×630 PNG of the card's layout (card_layout)."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 16, HEIGHT), fill=ACCENT)
-    text_width = WIDTH - 2 * MARGIN
-
-    def text(xy, value, size, fill):
-        font, draws_unicode = _font(font_path, size)
-        draw.text(xy, value if draws_unicode else anyascii(value), font=font, fill=fill)
-
-    def lines(value, size, max_lines):
-        font, draws_unicode = _font(font_path, size)
-        return _wrap(draw, value if draws_unicode else anyascii(value), font, text_width, max_lines)
-
-    text((MARGIN, 56), kicker.upper(), 30, ACCENT)
-    for n, line in enumerate(lines(title, 50, max_lines=3)):
-        text((MARGIN, 108 + 62 * n), line, 50, INK)
-    text((MARGIN, 300), figure, 150, ACCENT)
-    for line in lines(caption, 44, max_lines=1):
-        text((MARGIN, 470), line, 44, INK)
-    text((MARGIN, HEIGHT - 70), footer, 30, MUTED)
-
+    layout = card_layout(kicker=kicker, title=title, figure=figure, caption=caption, footer=footer, font_path=font_path)
+    for line in layout:
+        draw.text((line.x, line.y), line.text, font=_font(font_path, line.size)[0], fill=line.fill)
     out = BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

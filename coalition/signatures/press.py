@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from coalition.core.numbers import count_display
 from coalition.letters.selectors import letter_and_version_current, letter_current
 
 from .cards import share_card_png
@@ -97,7 +98,7 @@ def embed_counter(request):
 @require_safe
 def badge(request):
     total = signature_counts_current()["total"]
-    label, value = str(_("signed by")), f"{total:,}"
+    label, value = str(_("signed by")), count_display(total)
     left, right = 8 + 7 * len(label), 12 + 8 * len(value)
     response = render(
         request,
@@ -191,7 +192,7 @@ def share_card(request, craft=None):
             if craft
             else str(_("Creators Coalition on AI")),
             title=version.title if version else str(_("Creators Coalition on AI")),
-            figure=f"{n:,}",
+            figure=count_display(n),
             caption=_card_caption(n, craft),
             footer=settings.SITE_URL.split("://", 1)[-1],
             font_path=settings.SHARE_CARD_FONT,

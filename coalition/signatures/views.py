@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
+from coalition.core.numbers import count_display
 from coalition.core.views import rate_limited
 from coalition.letters.selectors import letter_and_version_current, letter_current
 
@@ -99,7 +100,7 @@ def _letter_page(request, *, craft=None):
                 "%(n)s creators have signed the open letter on AI. Add your name.",
                 counts["total"],
             )
-            % {"n": f"{counts['total']:,}"},
+            % {"n": count_display(counts["total"])},
             craft=craft,
         ),
         "notable": signatory_notable_preview(letter=letter),
@@ -189,7 +190,7 @@ def signatory_page(request):
                 "%(n)s confirmed signatures from actors, writers, musicians, YouTubers and other creators.",
                 counts["total"],
             )
-            % {"n": f"{counts['total']:,}"},
+            % {"n": count_display(counts["total"])},
             craft=filters["craft"],
         ),
     }

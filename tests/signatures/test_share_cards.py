@@ -1,10 +1,13 @@
 import io
 import re
+from itertools import pairwise
 
 import pytest
-from PIL import Image
+from django.conf import settings
+from PIL import Image, ImageFont
 
-from coalition.signatures.cards import share_card_png
+from coalition.signatures import cards
+from coalition.signatures.cards import HEIGHT, MARGIN, WIDTH, card_layout, share_card_png
 from coalition.signatures.models import Craft
 
 
@@ -78,3 +81,65 @@ def test_without_the_configured_font_cards_still_draw_accented_titles_legibly(cl
     card = {"kicker": "Coalition", "figure": "12", "caption": "ont signé", "footer": "example.org", "font_path": ""}
     # Pillow's bundled font has no accented letters: they are drawn as their plain letters, never as boxes.
     assert share_card_png(title="des créateurs", **card) == share_card_png(title="des createurs", **card)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The lines of every card drawn during the test, card by card, as the card laid them out."""
+    layouts = []
+
+    def spy(**card):
+        layouts.append(card_layout(**card))
+        return layouts[-1]
+
+    monkeypatch.setattr(cards, "card_layout", spy)
+    return layouts
+
+
+def assert_fits(layout):
+    """Every line's ink inside the card's margins, and no line box over the next one."""
+    boxes = []
+    for line in layout:
+        font = ImageFont.truetype(settings.SHARE_CARD_FONT, line.size)
+        left, top, right, bottom = font.getbbox(line.text)
+        assert line.x + left >= MARGIN and line.x + right <= WIDTH - MARGIN, f"{line.text!r} is too wide"
+        ascent, descent = font.getmetrics()
+        boxes.append((line.y, line.y + ascent + descent, line.text))
+        assert line.y + top >= 0 and line.y + bottom <= HEIGHT, f"{line.text!r} is off the card"
+    for (_, bottom, text), (top, _, following) in pairwise(sorted(boxes)):
+        assert bottom <= top, f"{text!r} runs into {following!r}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("url", ["/share/letter.png", *[f"/share/{craft}.png" for craft in Craft.values]])
+def test_every_card_shows_all_its_text_inside_the_card_in_every_language(client, letter, drawn, url, language):
+    png(client.get(url, HTTP_ACCEPT_LANGUAGE=language))
+    [layout] = drawn
+    assert_fits(layout)
+    assert not any("…" in line.text for line in layout), "nothing is cut"
+
+
+def test_the_french_letter_card_shows_its_whole_caption(client, signature_factory, drawn):
+    signature_factory.create_batch(2)
+    png(client.get("/share/letter.png", HTTP_ACCEPT_LANGUAGE="fr"))
+    text = " ".join(line.text for line in drawn[0])
+    assert "créatrices et créateurs ont signé la lettre ouverte" in text
+
+
+def test_the_french_technician_card_shows_the_whole_craft(client, letter, drawn):
+    png(client.get("/share/technician.png", HTTP_ACCEPT_LANGUAGE="fr"))
+    text = " ".join(line.text for line in drawn[0])
+    assert "COALITION DES CRÉATEURS SUR L'IA · TECHNICIEN OU TECHNICIENNE (CINÉMA, TÉLÉ)" in text
+
+
+def test_text_too_long_for_any_size_is_cut_with_an_ellipsis_but_stays_on_the_card():
+    layout = card_layout(
+        kicker="Coalition " * 40,
+        title="An extraordinarily long title " * 30,
+        figure="1" * 60,
+        caption="W" * 200,
+        footer="example.org/" + "x" * 200,
+        font_path=settings.SHARE_CARD_FONT,
+    )
+    assert_fits(layout)
+    assert [line.text[-1] for line in layout].count("…") == 5, "each of the five texts shows it was cut"
