@@ -171,6 +171,8 @@ def _link(request, key, cursor):
 def stats(request, response: HttpResponse):
     # Counters change by the second: browsers, proxies and embeds may reuse a figure a few seconds old.
     patch_cache_control(response, public=True, max_age=COUNTS_CACHE_SECONDS)
+    # Public figures: other sites' pages read them (the counter script, /embed/counter.js), without cookies.
+    response["Access-Control-Allow-Origin"] = "*"
     # Rendered as is: the counts are a dict the selector builds, already in the schema's shape (slugs as keys, in
     # the order of Craft), so re-validating it through pydantic on every read of the busiest address would only
     # cost time. tests/signatures/test_counts.py checks the answer against the Stats schema.

@@ -96,6 +96,18 @@ def embed_counter(request):
 
 
 @require_safe
+def embed_counter_script(request):
+    """The same count for sites that prefer a script to a frame: it fills their own elements (see the template).
+    A stable address, unlike the fingerprinted static files, so a pasted snippet keeps working after a deploy."""
+    stats_url = settings.SITE_URL + reverse("signatures:api_stats")
+    response = render(
+        request, "signatures/embed_counter.js", {"stats_url": stats_url}, content_type="text/javascript; charset=utf-8"
+    )
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+@require_safe
 def badge(request):
     total = signature_counts_current()["total"]
     label, value = str(_("signed by")), count_display(total)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("organisations/confirm/<str:token>/", views.organisation_confirm, name="organisation_confirm"),
     path("feeds/notable.atom", press.NotableFeed(), name="feed"),
     path("embed/counter/", press.embed_counter, name="embed_counter"),
+    path("embed/counter.js", press.embed_counter_script, name="embed_counter_script"),
     path("badge.svg", press.badge, name="badge"),
     path("corrections/", press.corrections, name="corrections"),
     path("press/", press.press_page, name="press"),

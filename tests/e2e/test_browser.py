@@ -42,3 +42,40 @@ def test_a_person_signs_in_a_browser_confirms_from_the_mail_and_is_listed(page, 
     assert page.locator("ol.signatories").get_by_text("Zoë Saldaña").is_visible()
     page.screenshot(path=str(ARTIFACTS / "signatories.png"), full_page=True)
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
+
+
+def test_another_site_shows_the_count_with_the_counter_script(page, live_server, signature_factory):
+    """A page on another origin pastes the press page's script snippet; the browser fetches the count across
+    origins and writes it, in the host page's language, into the host page's own elements."""
+    import http.server
+    import threading
+
+    coalition_letter()
+    for n in range(3):
+        signature_factory(name=f"Podcaster {n}", craft="podcaster")
+    signature_factory(name="Actor", craft="actor")
+    host_page = (
+        '<!doctype html><html lang="en"><body><p><span id="all" data-coalition-count>…</span> signed; '
+        '<span id="podcasters" data-coalition-count="podcaster">…</span> podcasters.</p>'
+        f'<script src="{live_server.url}/embed/counter.js" async></script></body></html>'
+    ).encode()
+
+    class HostSite(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 -- the name http.server calls
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(host_page)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostSite)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function("document.getElementById('all').textContent !== '…'", timeout=10_000)
+        assert page.text_content("#all") == "4"
+        assert page.text_content("#podcasters") == "3"
+    finally:
+        server.shutdown()

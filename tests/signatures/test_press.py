@@ -58,3 +58,18 @@ def test_every_feed_link_opens_the_list(client, signature_factory, admin_user):
     assert len(item_links) >= len(names)
     for link in item_links:
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_the_counter_script_reads_the_public_stats_from_any_site(client, signature_factory, settings):
+    settings.SITE_URL = "https://coalition.example"
+    signature_factory()
+    script = client.get("/embed/counter.js")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("text/javascript")
+    assert '"https://coalition.example/api/v1/stats/"' in script.text
+    assert "public" in script["Cache-Control"]
+    stats = client.get("/api/v1/stats/", HTTP_ORIGIN="https://a-newspaper.example")
+    assert stats["Access-Control-Allow-Origin"] == "*"
+    assert "Set-Cookie" not in stats
+    press = client.get("/press/").text
+    assert "data-coalition-count" in press and "/embed/counter.js" in press
