@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.accounts.conftest import login_code
 
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
 PASSWORD = "a-long-passphrase-1"
 
 
@@ -42,6 +43,23 @@ def test_the_sign_in_code_mail_names_the_site_says_why_and_has_the_code_in_both_
     assert "Creators Coalition on AI" in html and why in html
     assert f">{code}</span>" in html, "the code stands on its own in the HTML part"
     assert "Hello from" not in html
+
+
+def test_the_sign_in_code_mail_is_in_french_for_a_french_request(client, signed_and_confirmed, committed, mailoutbox):
+    signed_and_confirmed()
+    committed(client.post, "/accounts/login/code/", {"email": "ada@example.org"}, **FRENCH)
+    mail = mailoutbox[-1]
+    assert mail.subject == "[Coalition des créateurs sur l'IA] Votre code de connexion"
+    assert mail.body.startswith("Bonjour,\n")
+    assert "Vous recevez cet e-mail parce que quelqu'un a demandé un code de connexion" in mail.body
+    assert "Le code est valable 10 minutes." in mail.body
+    code = re.search(r"\n    (\S+)\n", mail.body).group(1)
+    html = html_part(mail)
+    assert '<html lang="fr">' in html
+    assert "Coalition des créateurs sur l'IA" in html and f">{code}</span>" in html
+    assert "sign-in code" not in mail.body + html and "You get this email" not in mail.body + html
+    committed(client.post, "/accounts/login/code/confirm/", {"code": code}, **FRENCH)
+    assert client.get("/account/").status_code == 200, "the French code signs in too"
 
 
 @pytest.fixture
@@ -128,3 +146,15 @@ def test_every_account_mail_names_the_site_says_why_and_has_an_html_part_with_a_
     assert '<html lang="en">' in html
     assert "You get this email because" in html and f'href="{link}"' in html
     assert Client().get(link, follow=True).status_code == 200
+
+
+@pytest.mark.parametrize("name", ACCOUNT_MAILS)
+def test_every_account_mail_is_in_french_for_a_french_request(name, organiser, committed, mailoutbox):
+    ask, _, subject, _ = ACCOUNT_MAILS[name]
+    committed(ask, Client(), **FRENCH)
+    [mail] = mailoutbox
+    assert mail.subject == f"[Coalition des créateurs sur l'IA] {subject}"
+    assert mail.body.startswith("Bonjour,\n")
+    assert "Vous recevez cet e-mail parce que" in mail.body and "You get this email" not in mail.body
+    html = html_part(mail)
+    assert '<html lang="fr">' in html and "Vous recevez cet e-mail parce que" in html
