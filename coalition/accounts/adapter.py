@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import get_language
 
@@ -22,9 +23,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         """allauth's mails (sign-in codes, address verification, password reset) go through our outbox, so they are
-        sent by the worker with its retries and carry the same headers as every other mail."""
+        sent by the worker with its retries and carry the same headers as every other mail. They are rendered from
+        templates/account/email/ in the request's language, in the layout of our own mails (which need site_url)."""
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
+            "code_minutes": settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60,
+            **context,
+        }
         message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, kind in getattr(message, "alternatives", []) if kind == "text/html"), "")
         text = message.body if message.content_subtype == "plain" else ""
