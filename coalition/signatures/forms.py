@@ -71,8 +71,24 @@ class CountrySelect(forms.Select):
         return country_menu(name=name, value=value, attrs=self.build_attrs(self.attrs, attrs), empty_label=gettext("—"))
 
 
+class _FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices never change per form: each form shares them instead of deep-copying them (with
+    their lazily translated labels) every time a form is made, as Django's ChoiceField does."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class _CountryChoiceField(_FixedChoiceField):
+    def valid_value(self, value):
+        # A code lookup, rather than walking 250 translated names to find it.
+        return value in countries
+
+
 def country_field():
-    return forms.ChoiceField(
+    return _CountryChoiceField(
         label=_("Country (optional)"), required=False, choices=COUNTRY_CHOICES, widget=CountrySelect
     )
 
@@ -165,7 +181,7 @@ class SignForm(forms.Form):
         widget=forms.EmailInput,
         help_text=_("We send you a link to confirm. Never shown publicly."),
     )
-    craft = forms.ChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
+    craft = _FixedChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
     affiliation = forms.CharField(
         label=_("Affiliation (optional)"),
         required=False,

@@ -130,10 +130,17 @@ def email_is_disposable(email):
 def email_suggestion(email):
     """'ada@gmail.com' for 'ada@gmial.com'; None when the domain looks right."""
     local, _, domain = email.rpartition("@")
+    match = _domain_suggestion(domain)
+    return f"{local}@{match}" if match else None
+
+
+@lru_cache(maxsize=4096)
+def _domain_suggestion(domain):
+    # Remembered per domain: most people share a few dozen domains, and difflib compares against every one.
     if domain in COMMON_DOMAINS:
         return None
     match = difflib.get_close_matches(domain, COMMON_DOMAINS, n=1, cutoff=0.8)
-    return f"{local}@{match[0]}" if match else None
+    return match[0] if match else None
 
 
 def token_hash(token):
