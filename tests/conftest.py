@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from coalition.celery import app as celery_app
 from coalition.signatures.forms import started_token
 
-from .factories import SignatureFactory, coalition_letter
+from .factories import OrganisationFactory, SignatureFactory, coalition_letter
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -60,6 +60,11 @@ def letter(db):
 @pytest.fixture
 def signature_factory(db):
     return SignatureFactory
+
+
+@pytest.fixture
+def organisation_factory(db):
+    return OrganisationFactory
 
 
 VALID_FORM = {

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from coalition.letters import letter_v1
 from coalition.letters.models import Letter, LetterVersion
-from coalition.signatures.models import Craft, Signature
+from coalition.signatures.models import Craft, Organisation, Signature
 from coalition.signatures.moderation import counts_apply
 
 
@@ -35,3 +35,20 @@ class SignatureFactory(factory.django.DjangoModelFactory):
         if signature.status in Signature.LISTED_STATUSES:
             counts_apply({(signature.letter_id, signature.craft): 1})
         return signature
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """An endorsement as the form records it: waiting for an organiser unless `verified=True`."""
+
+    class Meta:
+        model = Organisation
+
+    letter = factory.LazyFunction(coalition_letter)
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.UNION
+    website = factory.Sequence(lambda n: f"https://org{n}.example.org/")
+    contact_name = "Pat Organiser"
+    contact_email = factory.Sequence(lambda n: f"contact@org{n}.example.org")
+
+    class Params:
+        verified = factory.Trait(status=Organisation.Status.VERIFIED, verified_at=factory.LazyFunction(timezone.now))

@@ -28,3 +28,9 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
     assert response.status_code == 503
     assert response.json()["broker"] == "down"
     assert response.json()["database"] == "ok"
+
+
+def test_healthz_asks_the_database_one_question(client, db, django_assert_num_queries):
+    # SELECT 1: it checks the database answers, and reads no table whose size could grow.
+    with django_assert_num_queries(1):
+        assert client.get("/healthz").status_code == 200
