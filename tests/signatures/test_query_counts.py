@@ -111,6 +111,7 @@ PUBLIC_PAGES = [
     ("/press/snapshots/{today}.csv", 2, 1),
     ("/embed/counter/", 2, 0),
     ("/badge.svg", 2, 0),
+    ("/embed/counter.js", 0, 0),
     ("/share/letter.png", 2, 0),  # a cold card is drawn from the counts, then served from the cache
     ("/share/writer.png", 2, 0),
     ("/organisations/endorse/", 1, 0),
