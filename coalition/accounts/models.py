@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +37,11 @@ class MemberProfile(models.Model):
     @property
     def wants_updates(self):
         return self.updates_consented_at is not None and self.updates_revoked_at is None
+
+
+def address_key(email):
+    """A keyed hash of an address: what an unsubscribe link and an opt-out carry instead of the address."""
+    return hmac.new(settings.SECRET_KEY.encode(), email.lower().encode(), hashlib.sha256).hexdigest()[:24]
 
 
 class UpdatesOptOut(models.Model):

@@ -2,6 +2,8 @@ from allauth.account.models import EmailAddress
 
 from coalition.signatures.models import Signature
 
+from .models import MemberProfile, UpdatesOptOut, address_key
+
 
 def member_emails(*, user):
     """The addresses this member has proven are theirs: the only key to their signatures."""
@@ -68,8 +70,6 @@ def member_data(*, user):
     """Everything the coalition holds about this member, for them to download."""
     from coalition.mail.models import OutgoingMail
 
-    from .models import MemberProfile
-
     emails = member_emails(user=user)
     profile = MemberProfile.objects.filter(user=user).first()
     signatures = member_signatures(user=user).prefetch_related("audit_events")
@@ -110,9 +110,29 @@ def with_member_bios(signatures):
     query (a correlated subquery, run only for the rows fetched)."""
     from django.db.models import OuterRef, Subquery
 
-    from .models import MemberProfile
-
     bios = MemberProfile.objects.filter(
         user__emailaddress__email=OuterRef("email"), user__emailaddress__verified=True
     ).exclude(bio="")
     return signatures.annotate(member_bio=Subquery(bios.values("bio")[:1]))
+
+
+def update_recipients():
+    """[(user, address)] to send a coalition update to: members who consented and did not revoke it, at their
+    verified addresses, minus any address whose one-click unsubscribe came after the consent (mails sent before the
+    address had an account name only the address, so such an opt-out may not be on the profile yet).
+    Three queries, whatever the number of members."""
+    profiles = {
+        p.user_id: p
+        for p in MemberProfile.objects.filter(updates_consented_at__isnull=False, updates_revoked_at__isnull=True)
+    }
+    addresses = list(EmailAddress.objects.filter(user_id__in=profiles, verified=True).select_related("user"))
+    keys = {a.pk: address_key(a.email) for a in addresses}
+    opted_out = dict(
+        UpdatesOptOut.objects.filter(address_key__in=keys.values()).values_list("address_key", "created_at")
+    )
+    stopped = {
+        a.user_id
+        for a in addresses
+        if keys[a.pk] in opted_out and opted_out[keys[a.pk]] >= profiles[a.user_id].updates_consented_at
+    }
+    return [(a.user, a.email) for a in addresses if a.user_id not in stopped]

@@ -1,8 +1,5 @@
 """Members: accounts for signers, their profile, consent to updates, and leaving."""
 
-import hashlib
-import hmac
-
 from allauth.account.models import EmailAddress
 from allauth.utils import generate_unique_username
 from django.conf import settings
@@ -17,7 +14,7 @@ from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
 
-from .models import MemberProfile, UpdatesOptOut
+from .models import MemberProfile, UpdatesOptOut, address_key
 from .selectors import member_emails, member_signatures
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
@@ -83,15 +80,18 @@ def _opt_outs_apply(profile):
     emails = EmailAddress.objects.filter(user_id=profile.user_id).values_list("email", flat=True)
     opt_out = (
         UpdatesOptOut.objects.filter(
-            address_key__in=[_address_key(email) for email in emails], created_at__gte=profile.updates_consented_at
+            address_key__in=[address_key(email) for email in emails], created_at__gte=profile.updates_consented_at
         )
         .order_by("created_at")
         .first()
     )
     if opt_out is not None:
-        # An unsubscribe that came after the consent revokes it; opting in again later wins over it.
-        profile.updates_revoked_at = opt_out.created_at
-        profile.save(update_fields=["updates_revoked_at", "updated_at"])
+        # An unsubscribe that came after the consent revokes it; opting in again later wins over it, even one made
+        # while this runs (hence the conditional update).
+        MemberProfile.objects.filter(
+            pk=profile.pk, updates_consented_at=profile.updates_consented_at, updates_revoked_at__isnull=True
+        ).update(updates_revoked_at=opt_out.created_at, updated_at=timezone.now())
+        profile.refresh_from_db()
 
 
 @transaction.atomic
@@ -109,14 +109,10 @@ def member_profile_update(*, user, crafts, union, country, bio, wants_updates, c
     return profile
 
 
-def _address_key(email):
-    return hmac.new(settings.SECRET_KEY.encode(), email.lower().encode(), hashlib.sha256).hexdigest()[:24]
-
-
 def unsubscribe_token(*, email):
     """A token for the one-click way out of updates. It names the member, never the address: URLs end up in logs."""
     address = EmailAddress.objects.filter(email__iexact=email).only("user_id").first()
-    payload = {"u": address.user_id, "a": _address_key(email)} if address else {"a": _address_key(email)}
+    payload = {"u": address.user_id, "a": address_key(email)} if address else {"a": address_key(email)}
     return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
 
 

@@ -1,6 +1,7 @@
 """Share cards: the Open Graph images social sites show when someone links the letter or the list."""
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -61,7 +62,10 @@ def _wrap(text, font, width, max_lines):
     """Words on at most `max_lines` lines no wider than `width`, and whether all of `text` is on them. Words break
     at plain spaces only: a no-break space ("1 295", "d'abord :") keeps its words together."""
     lines, line = [], ""
-    for word in (word for word in text.split(" ") if word):
+    # Any other whitespace (a line break or a tab typed into a title) is a break too, never drawn.
+    for word in re.split(r"[ \t\n\r\f\v]+", text):
+        if not word:
+            continue
         candidate = f"{line} {word}" if line else word
         if font.getlength(candidate) <= width or not line:
             line = candidate

@@ -116,12 +116,19 @@ _BLANK_CHARS = {
 }
 
 
-def _hidden_char(value):
-    """The first character of `value` that could hide or disguise text, or None."""
+def _is_variation_selector(char):
+    return "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+
+
+def _hidden_char(value, *, in_link=False):
+    """The first character of `value` that could hide or disguise text, or None. A link gets no joiners or
+    variation selectors either: names need them, an address never does (pay\u200dpal.com)."""
     for char in value:
         if char == "\ufffd" or char in _BLANK_CHARS:
             return char
-        if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARS:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES and (in_link or char not in _ALLOWED_FORMAT_CHARS):
+            return char
+        if in_link and _is_variation_selector(char):
             return char
     return None
 
@@ -164,7 +171,7 @@ class HttpURLField(forms.URLField):
         except ValueError:
             raise forms.ValidationError(_("Enter a valid URL.")) from None
         # Published as a link: a bidi override or a zero-width space would make it read as another address.
-        char = _hidden_char(value)
+        char = _hidden_char(value, in_link=True)
         if char is not None:
             raise forms.ValidationError(
                 _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
@@ -224,11 +231,12 @@ class SignForm(forms.Form):
         return [field for field in self.visible_fields() if field.name not in hidden]
 
     def clean_started(self):
+        started = self.cleaned_data.get("started")
         try:
+            if not isinstance(started, str):  # absent from the POST
+                raise signing.BadSignature
             self.started_at = int(
-                signing.TimestampSigner(salt=_STARTED_SALT).unsign(
-                    self.cleaned_data["started"], max_age=settings.SIGN_FORM_MAX_AGE
-                )
+                signing.TimestampSigner(salt=_STARTED_SALT).unsign(started, max_age=settings.SIGN_FORM_MAX_AGE)
             )
         except (signing.BadSignature, ValueError):
             self._refresh_started()

@@ -179,6 +179,11 @@ class Signature(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def is_listed(self):
+        """On the public list now (if public): confirmed or verified."""
+        return self.status in self.LISTED_STATUSES
+
+    @property
     def craft_label(self):
         # Not get_craft_display(): that hashes every choice, translating all ten labels for each row of a list.
         return Craft(self.craft).label

@@ -7,6 +7,7 @@ rate. A sign POST counts four rates; django-ratelimit, used before, took two rou
 import hashlib
 import ipaddress
 import logging
+import time
 from functools import cache
 
 from django.conf import settings
@@ -14,16 +15,13 @@ from limits import RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMi
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from publicsuffixlist import PublicSuffixList
 
 from coalition.core.models import Switches
 
-from .services import COMMON_DOMAINS
+from .services import COMMON_DOMAINS, PUBLIC_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
-# The Public Suffix List, as shipped with the package (no download at run time).
-_SUFFIXES = PublicSuffixList()
 _PER = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour, "d": RateLimitItemPerDay}
 
 
@@ -34,9 +32,22 @@ def _limiter(uri):
     return FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
 
 
+# After the store fails, this process stops asking it for a while: a Redis that accepts connections but does not
+# answer would otherwise cost every sign POST its timeout.
+STORAGE_PAUSE_SECONDS = 10
+_storage_paused_until = 0.0
+
+
 def limiter_reset():
     """Forget every count (tests; an organiser lifting a block by hand uses the admin's switches instead)."""
+    global _storage_paused_until
+    _storage_paused_until = 0.0
     _limiter(settings.RATELIMIT_STORAGE_URI).storage.reset()
+
+
+@cache
+def _digest_key(secret):
+    return hashlib.sha256(b"coalition.ratelimits" + secret.encode()).digest()
 
 
 @cache
@@ -59,30 +70,59 @@ def _rates(switches):
 
 def _hit(*, kind, value, rates):
     """Count one submission against every rate; True when one of them is exceeded."""
-    if not settings.RATELIMIT_ENABLE:
+    global _storage_paused_until
+    if not settings.RATELIMIT_ENABLE or time.monotonic() < _storage_paused_until:
         return False
     limiter = _limiter(settings.RATELIMIT_STORAGE_URI)
-    # Redis keys carry a digest, not the address or domain itself.
-    key = hashlib.blake2b(value.encode(), digest_size=12).hexdigest()
+    # Redis keys carry a keyed digest, not the address or domain, and not one a dictionary could reverse.
+    key = hashlib.blake2b(value.encode(), key=_digest_key(settings.SECRET_KEY), digest_size=12).hexdigest()
     try:
         # Every rate is counted, even after one is exceeded, so a sustained flood stays limited.
         allowed = [limiter.hit(item, "sign", kind, key) for item in _items(tuple(rates))]
     except StorageError:
         # With the counters unreachable, let people sign rather than refuse everyone; /healthz shows the outage.
-        logger.warning("Rate-limit storage unavailable; %s limit not applied", kind, exc_info=True)
+        _storage_paused_until = time.monotonic() + STORAGE_PAUSE_SECONDS
+        logger.warning(
+            "Rate-limit storage unavailable; limits not applied for %s s", STORAGE_PAUSE_SECONDS, exc_info=True
+        )
         return False
     return not all(allowed)
 
 
-def client_network(request):
-    """The client's address as the limit sees it: IPv6 clients get a /64 each, as ISPs hand out."""
-    raw = request.META.get(settings.RATELIMIT_IP_META_KEY, "")
-    first = raw.split(",")[0].strip()
+def _address(text):
+    """An address from a header value: "1.2.3.4", "1.2.3.4:5555", "[2001:db8::1]:443", "::ffff:1.2.3.4"."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
     try:
-        address = ipaddress.ip_address(first)
+        address = ipaddress.ip_address(text)
     except ValueError:
-        # Not an address (a misconfigured proxy header): still one bucket per value, and one for none at all.
-        return first[:100] or "unknown"
+        return None
+    if address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def client_ip(request):
+    """The client's address, or None. Behind a proxy, RATELIMIT_IP_META_KEY names the header it sets; in a list
+    (X-Forwarded-For) the last entry is the one the proxy added, the others are whatever the client sent."""
+    key = settings.RATELIMIT_IP_META_KEY
+    raw = request.META.get(key) or ""
+    address = _address(raw.split(",")[-1])
+    if address is None and key != "REMOTE_ADDR":
+        # A misconfigured proxy: better each connection's own address than one bucket for everyone.
+        logger.warning("%s is missing or not an address (%r); using REMOTE_ADDR", key, raw[:100])
+        address = _address(request.META.get("REMOTE_ADDR") or "")
+    return address
+
+
+def client_network(request):
+    """The client as the limit counts it: an IPv4 address, or an IPv6 /64 (what one subscriber is handed)."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
@@ -100,5 +140,5 @@ def sign_domain_limited(request, *, email, switches=None):
         return False
     # Catch-all domains hand out subdomains: they share the limit of the domain one registers (bbc.co.uk, not
     # co.uk: a suffix under which anyone registers is not one sender).
-    domain = _SUFFIXES.privatesuffix(domain) or domain
+    domain = PUBLIC_SUFFIXES.privatesuffix(domain) or domain
     return _hit(kind="domain", value=domain, rates=_rates(switches)["domain"])

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
+from publicsuffixlist import PublicSuffixList
 
 from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
@@ -127,6 +128,15 @@ def email_is_disposable(email):
     return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
 
 
+# The ICANN part of the Public Suffix List, as shipped with the package (no download at run time): the domain one
+# registers under .co.uk or .fr. Its private part (duckdns.org, github.io) would make every free subdomain one.
+PUBLIC_SUFFIXES = PublicSuffixList(only_icann=True)
+# "yahoo" -> the provider's domains, main one first.
+_PROVIDERS = {}
+for _domain in COMMON_DOMAINS:
+    _PROVIDERS.setdefault(_domain.split(".")[0], []).append(_domain)
+
+
 def email_suggestion(email):
     """'ada@gmail.com' for 'ada@gmial.com'; None when the domain looks right."""
     local, _, domain = email.rpartition("@")
@@ -139,8 +149,24 @@ def _domain_suggestion(domain):
     # Remembered per domain: most people share a few dozen domains, and difflib compares against every one.
     if domain in COMMON_DOMAINS:
         return None
-    match = difflib.get_close_matches(domain, COMMON_DOMAINS, n=1, cutoff=0.8)
-    return match[0] if match else None
+    suffix = PUBLIC_SUFFIXES.publicsuffix(domain, accept_unknown=False)
+    if suffix is None or suffix == domain:
+        # Not a real top-level domain (gmail.con, yahoo.cmo): the nearest provider domain, as a whole.
+        match = difflib.get_close_matches(domain, COMMON_DOMAINS, n=1, cutoff=0.8)
+        return match[0] if match else None
+    name = domain[: -len(suffix) - 1].rsplit(".", 1)[-1]
+    if name in _PROVIDERS:
+        # A provider's name under a real suffix (live.de, outlook.it) is its own national domain, not a typo; but
+        # gmail.co is gmail.com cut short.
+        main = _PROVIDERS[name][0]
+        main_suffix = main.split(".", 1)[1]
+        return main if main_suffix != suffix and main_suffix.startswith(suffix) else None
+    match = difflib.get_close_matches(name, _PROVIDERS, n=1, cutoff=0.8)
+    if not match:
+        return None
+    # hotmial.fr -> hotmail.fr when the provider has that domain, else its main one.
+    domains = _PROVIDERS[match[0]]
+    return next((d for d in domains if d == f"{match[0]}.{suffix}"), domains[0])
 
 
 def token_hash(token):

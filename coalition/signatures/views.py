@@ -17,7 +17,7 @@ from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
-from .ratelimits import sign_domain_limited, sign_ip_limited
+from .ratelimits import client_ip, sign_domain_limited, sign_ip_limited
 from .selectors import (
     NO_FILTERS,
     PUBLIC_CSV_HEADER,
@@ -57,7 +57,7 @@ def _sign(request, letter, version, data):
         public=data["public"],
         language=get_language(),
         consent_text=str(CONSENT_TEXT),
-        ip=request.META.get(settings.RATELIMIT_IP_META_KEY, ""),
+        ip=str(client_ip(request) or ""),
     )
 
 

@@ -132,3 +132,21 @@ def test_opting_in_again_after_a_one_click_unsubscribe_wins(client, sign, mailou
     assert "You do not receive coalition updates." in client.get("/account/").text
     _profile(client)
     assert "You receive coalition updates." in client.get("/account/").text
+
+
+def test_update_recipients_leave_out_an_address_unsubscribed_before_its_account(
+    client, sign, mailoutbox, sign_in_by_code, committed, django_assert_max_num_queries
+):
+    from coalition.accounts.selectors import update_recipients
+
+    sign(email="grace@example.org")
+    path = _unsubscribe_path(mailoutbox[0])
+    committed(client.post, confirm_path(mailoutbox[0]))
+    sign_in_by_code("grace@example.org")
+    _profile(client)
+    assert [email for _, email in update_recipients()] == ["grace@example.org"]
+    Client().post(path)
+    # Nobody opened the account pages since: the profile still says yes, the recipients do not.
+    assert MemberProfile.objects.get().wants_updates
+    with django_assert_max_num_queries(3):
+        assert update_recipients() == []

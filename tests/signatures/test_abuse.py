@@ -33,6 +33,15 @@ def test_a_form_sent_faster_than_a_person_reads_is_returned(sign, settings):
     assert Signature.objects.count() == 0
 
 
+def test_a_form_without_its_timestamp_field_is_a_clear_error(letter):
+    data = sign_form_data()
+    del data["started"]
+    response = Client(raise_request_exception=False).post("/", data)
+    assert response.status_code == 400
+    assert "Please check your details and submit again" in response.text
+    assert Signature.objects.count() == 0
+
+
 @pytest.mark.parametrize("started", ["", "forged", "1700000000:abc", "\x00"])
 def test_a_missing_or_forged_form_timestamp_is_a_clear_error(sign, started):
     response = sign(started=started)
@@ -74,11 +83,35 @@ def test_no_suggestion_for_correct_or_unusual_domains(sign, client):
     assert sign(email="bob@studio-ghibli.example").status_code == 302
 
 
-@pytest.mark.parametrize("email", ["cy@yahoo.co.uk", "di@hotmail.co.uk", "ed@hotmail.de", "fi@outlook.fr"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "cy@yahoo.co.uk",
+        "di@hotmail.co.uk",
+        "ed@hotmail.de",
+        "fi@outlook.fr",
+        "gu@live.de",
+        "ha@outlook.it",
+        "io@yahoo.se",
+    ],
+)
 def test_a_big_providers_national_domain_is_not_taken_for_a_typo(sign, email):
     response = sign(email=email)
     assert response.status_code == 302, "no 'did you mean' for a real provider's own domain"
     assert Signature.objects.get().email == email
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("gmail.co", "gmail.com"),
+        ("hotmial.fr", "hotmail.fr"),
+        ("yahooo.co.uk", "yahoo.co.uk"),
+        ("gmail.con", "gmail.com"),
+    ],
+)
+def test_typos_get_the_providers_domain_in_the_same_country(sign, typed, suggested):
+    assert f"Did you mean <strong>ada@{suggested}</strong>?" in sign(email=f"ada@{typed}").text
 
 
 def test_an_address_gets_at_most_n_mails_a_day_whoever_submits_it(

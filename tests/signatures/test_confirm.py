@@ -108,3 +108,14 @@ def test_a_held_signature_is_told_it_appears_after_the_checks(client, link):
     response = client.post(link)
     assert Signature.objects.get().status == Signature.Status.HELD
     assert "will appear on the list of signatories once it has passed our checks" in response.text
+
+
+def test_a_signature_rejected_before_its_link_is_used_is_not_told_it_is_listed(client, link, admin_user):
+    from coalition.signatures.moderation import signature_transition
+
+    signature_transition(
+        signature_ids=[Signature.objects.get().pk], to=Signature.Status.REJECTED, actor=admin_user, reason="spam"
+    )
+    response = client.post(link)
+    assert "is now on the list" not in response.text
+    assert "Ada Lovelace" not in client.get("/signatories/").text

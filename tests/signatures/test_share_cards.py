@@ -143,3 +143,18 @@ def test_text_too_long_for_any_size_is_cut_with_an_ellipsis_but_stays_on_the_car
     )
     assert_fits(layout)
     assert [line.text[-1] for line in layout].count("…") == 5, "each of the five texts shows it was cut"
+
+
+def test_a_line_break_typed_into_a_title_breaks_the_line_and_is_never_drawn():
+    layout = card_layout(
+        kicker="Coalition",
+        title="Consent first,\nlicensing\tsecond",
+        figure="12",
+        caption="creators have signed",
+        footer="example.org",
+        font_path=settings.SHARE_CARD_FONT,
+    )
+    assert_fits(layout)
+    drawn = " ".join(line.text for line in layout)
+    assert "\n" not in drawn and "\t" not in drawn
+    assert "Consent first, licensing second" in drawn

@@ -212,6 +212,8 @@ def test_an_address_on_a_punycode_domain_signs_and_matches_its_unicode_spelling(
         # A link that reads as another address.
         ("profile_url", "https%3A%2F%2Fexample.org%2F%E2%80%AEgnp.exe"),
         ("profile_url", "https%3A%2F%2Fexam%E2%80%8Bple.org%2F"),
+        ("profile_url", "https%3A%2F%2Fpay%E2%80%8Dpal.com%2F"),
+        ("profile_url", "https%3A%2F%2Fgoo%EF%B8%8Fgle.com%2F"),
     ],
 )
 def test_broken_bytes_and_invisible_characters_are_refused(client, letter, field, raw):
