@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that it runs inside the others: the language is active, and the page it writes still gets its
+    # Content-Length, CSRF cookie and Content-Security-Policy from them.
+    "coalition.core.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "coalition.urls"

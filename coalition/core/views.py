@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -50,6 +51,22 @@ def healthz(request):
             report[name] = "down"
     healthy = "down" not in report.values()
     return JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+
+
+def is_api(request):
+    return request.path.startswith("/api/")
+
+
+def api_error(message, *, status):
+    # Written as the API writes its answers (coalition/signatures/api.py): accents as they are, not \u escapes.
+    return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def method_not_allowed(request):
+    """The body of a 405 (see MethodNotAllowedMiddleware): JSON under /api/, a page elsewhere."""
+    if is_api(request):
+        return api_error(_("This address does not accept that kind of request."), status=405)
+    return render(request, "405.html", status=405)
 
 
 def rate_limited(request, exception=None):
