@@ -19,4 +19,5 @@ urlpatterns = [
 ]
 
 handler400 = "coalition.core.views.bad_request"
+handler403 = "coalition.core.views.permission_denied"
 handler500 = "coalition.core.views.server_error"

@@ -81,5 +81,9 @@ def bad_request(request, exception=None):
     return render(request, "400.html", status=400)
 
 
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
 def server_error(request):
     return render(request, "500.html", status=500)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.http import HttpResponseNotAllowed
+from django.test import Client
 
 from coalition.core.middleware import MethodNotAllowedMiddleware
 
@@ -51,3 +52,26 @@ def test_a_refused_head_request_still_gets_no_body(rf):
     refused = MethodNotAllowedMiddleware(lambda request: HttpResponseNotAllowed(["POST"]))
     response = refused(rf.head("/somewhere/"))
     assert response.status_code == 405 and response["Allow"] == "POST" and response.content == b""
+
+
+def test_a_form_sent_without_its_csrf_cookie_gets_a_page_saying_what_to_do(letter):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/", {"name": "Ada Lovelace"})
+    assert response.status_code == 403
+    page = _in_the_site_layout(response)
+    assert "Your form was not sent" in page
+    assert "reload the page, and send the form again" in page
+    assert "CSRF verification failed" not in page and "<style" not in page
+    # The page sets a fresh cookie, and its own form (the language switch) carries the token that goes with it.
+    assert "csrftoken" in response.cookies
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_a_forbidden_page_is_a_page_in_the_site_layout(client, django_user_model):
+    # A member who signs in by mailed code has no password to confirm: allauth refuses its reauthentication page.
+    member = django_user_model.objects.create_user("zoe@example.org", "zoe@example.org")
+    client.force_login(member)
+    response = client.get("/accounts/reauthenticate/")
+    assert response.status_code == 403
+    page = _in_the_site_layout(response)
+    assert "You cannot open this page" in page and "403 Forbidden" not in page
