@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -79,6 +80,16 @@ def rate_limited(request, exception=None):
 # refuses to decode (e.g. a non-UTF-8 form) would fail again inside them and escape as a bare 500.
 def bad_request(request, exception=None):
     return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception=None):
+    if is_api(request):
+        return api_error(
+            _("There is nothing at this address. The API's addresses are described at %(schema)s.")
+            % {"schema": reverse("signatures:openapi-json")},
+            status=404,
+        )
+    return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):

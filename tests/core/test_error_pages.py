@@ -75,3 +75,28 @@ def test_a_forbidden_page_is_a_page_in_the_site_layout(client, django_user_model
     assert response.status_code == 403
     page = _in_the_site_layout(response)
     assert "You cannot open this page" in page and "403 Forbidden" not in page
+
+
+@pytest.mark.parametrize("url", ["/api/", "/api/v1/", "/api/v1/nope", "/api/v1/signatories/extra/", "/api/v2/stats/"])
+def test_an_unknown_api_address_is_a_json_404_that_points_to_the_schema(client, letter, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": "There is nothing at this address. The API's addresses are described at /api/v1/schema/."
+    }
+    assert client.get("/api/v1/schema/").json()["openapi"].startswith("3.")
+
+
+def test_the_api_answers_json_when_no_letter_is_configured(client, letter, settings):
+    settings.COALITION_LETTER_SLUG = "no-such-letter"
+    for url in ("/api/v1/signatories/", "/api/v1/stats/", "/api/v1/organisations/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "nothing at this address" in response.json()["error"], url
+
+
+def test_an_unknown_page_is_still_the_site_404_page(client, letter):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in _in_the_site_layout(response)
