@@ -1,6 +1,7 @@
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.utils.translation import gettext as _
 
-from coalition.core.views import bad_request, method_not_allowed
+from coalition.core.views import api_error, bad_request, is_api, method_not_allowed
 
 
 class RejectNulMiddleware:
@@ -13,8 +14,12 @@ class RejectNulMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in query or "%00" in query:
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": "The query string contains a NUL byte."}, status=400)
+            message = _("The query string contains a NUL byte.")
+            if is_api(request):
+                return api_error(message, status=400)
+            if request.path.endswith(".csv"):
+                # As the CSV's other filter errors are answered (signatures.views.signatory_csv).
+                return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
             return bad_request(request)
         return self.get_response(request)
 

@@ -1,5 +1,7 @@
 """Every error a person can reach is a page in the site's layout and language; every API error is JSON."""
 
+import html
+
 import pytest
 from django.http import HttpResponseNotAllowed
 from django.test import Client
@@ -100,3 +102,25 @@ def test_an_unknown_page_is_still_the_site_404_page(client, letter):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in _in_the_site_layout(response)
+
+
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+
+
+def test_a_nul_byte_in_the_query_is_answered_in_the_readers_language(client, letter):
+    page = client.get("/signatories/?q=%00", **FRENCH)
+    assert page.status_code == 400
+    assert '<html lang="fr">' in page.text and "Nous n'avons pas pu lire cette demande" in html.unescape(page.text)
+    assert page["Content-Language"] == "fr" and "Accept-Language" in page["Vary"]
+    # The next reader, in English, is not answered in the language of the one before.
+    page = client.get("/signatories/?q=%00", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in page.text and "We could not read that request" in page.text
+
+
+def test_a_nul_byte_in_the_csv_query_is_a_plain_text_400_like_its_other_filter_errors(client, letter):
+    for query in ("q=%00", "craft=actor%00"):
+        response = client.get(f"/signatories.csv?{query}")
+        assert response.status_code == 400
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.text == "The query string contains a NUL byte."
+    assert client.get("/signatories.csv?craft=astronaut")["Content-Type"] == "text/plain; charset=utf-8"
