@@ -124,3 +124,29 @@ def test_a_nul_byte_in_the_csv_query_is_a_plain_text_400_like_its_other_filter_e
         assert response["Content-Type"] == "text/plain; charset=utf-8"
         assert response.text == "The query string contains a NUL byte."
     assert client.get("/signatories.csv?craft=astronaut")["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_error_pages_are_in_french_for_a_french_reader(client, letter, django_user_model):
+    def french(response):
+        assert '<html lang="fr">' in response.text
+        return html.unescape(response.text)
+
+    assert "Cette adresse n'accepte pas ce type de requête" in french(client.options("/", **FRENCH))
+    refused = Client(enforce_csrf_checks=True).post("/", {"name": "Ada"}, **FRENCH)
+    assert refused.status_code == 403
+    assert "Votre formulaire n'a pas été envoyé" in french(refused) and "rechargez la page" in french(refused)
+    member = django_user_model.objects.create_user("zoe@example.org", "zoe@example.org")
+    client.force_login(member)
+    assert "Vous ne pouvez pas ouvrir cette page" in french(client.get("/accounts/reauthenticate/", **FRENCH))
+
+
+def test_api_errors_are_in_french_for_a_french_reader(client, letter):
+    refused = client.post("/api/v1/stats/", **FRENCH)
+    assert refused.json() == {"error": "Cette adresse n'accepte pas ce type de requête."}
+    missing = client.get("/api/v1/nope", **FRENCH)
+    assert missing.json()["error"].startswith("Il n'y a rien à cette adresse.")
+    assert "à cette adresse".encode() in missing.content, "accents as written, like the API's other answers"
+    nul = client.get("/api/v1/signatories/?q=%00", **FRENCH)
+    assert nul.status_code == 400 and nul.json() == {"error": "La chaîne de requête contient un octet NUL."}
+    csv = client.get("/signatories.csv?q=%00", **FRENCH)
+    assert csv.status_code == 400 and csv.text == "La chaîne de requête contient un octet NUL."
