@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coalition.urls import handler400, handler500
+from coalition.urls import handler400, handler403, handler404, handler500
 from coalition.urls import urlpatterns as product_urlpatterns
 
 from . import reference
@@ -11,4 +11,4 @@ urlpatterns = [
     *product_urlpatterns,
 ]
 
-__all__ = ["handler400", "handler500", "urlpatterns"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

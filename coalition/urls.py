@@ -19,4 +19,6 @@ urlpatterns = [
 ]
 
 handler400 = "coalition.core.views.bad_request"
+handler403 = "coalition.core.views.permission_denied"
+handler404 = "coalition.core.views.page_not_found"
 handler500 = "coalition.core.views.server_error"

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -52,6 +54,22 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
 
 
+def is_api(request):
+    return request.path.startswith("/api/")
+
+
+def api_error(message, *, status):
+    # Written as the API writes its answers (coalition/signatures/api.py): accents as they are, not \u escapes.
+    return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def method_not_allowed(request):
+    """The body of a 405 (see MethodNotAllowedMiddleware): JSON under /api/, a page elsewhere."""
+    if is_api(request):
+        return api_error(_("This address does not accept that kind of request."), status=405)
+    return render(request, "405.html", status=405)
+
+
 def rate_limited(request, exception=None):
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
@@ -62,6 +80,20 @@ def rate_limited(request, exception=None):
 # refuses to decode (e.g. a non-UTF-8 form) would fail again inside them and escape as a bare 500.
 def bad_request(request, exception=None):
     return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception=None):
+    if is_api(request):
+        return api_error(
+            _("There is nothing at this address. The API's addresses are described at %(schema)s.")
+            % {"schema": reverse("signatures:openapi-json")},
+            status=404,
+        )
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
 
 
 def server_error(request):

@@ -2,13 +2,14 @@
 from the same declarations that answer the requests."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.decorators.cache import cache_control
 from ninja import NinjaAPI, Query, Schema
 from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict, Field, create_model
 
+from coalition.core.views import page_not_found
 from coalition.letters.selectors import letter_current
 
 from .models import Craft, Organisation
@@ -109,6 +110,12 @@ class Stats(Schema):
 @api.exception_handler(FilterError)
 def _bad_filter(request, exc):
     return api.create_response(request, {"error": str(exc)}, status=400)
+
+
+# The same answer as an unknown address of the API (handler404), not ninja's {"detail": "Not Found"}.
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return page_not_found(request, exc)
 
 
 @api.api_operation(["HEAD"], "/signatories/", response={200: SignatoryPage, 400: Error}, include_in_schema=False)

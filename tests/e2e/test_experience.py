@@ -301,6 +301,27 @@ def looks_right(page, name):
     shot(page, f"{device}-{name}")
 
 
+def test_a_form_sent_after_its_cookie_is_gone_gets_a_page_that_says_what_to_do(open_page, mailoutbox):
+    coalition_letter()
+    page = open_page(DESKTOP)
+    page.goto("/")
+    fill_the_form(page, name="Ada Lovelace", email="ada@example.org")
+    page.context.clear_cookies()  # the session expired, or the browser dropped the site's cookies
+    page.get_by_role("button", name="Sign the letter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form was not sent")
+    back = page.get_by_role("link", name="Back to the letter")
+    assert page.evaluate("a => getComputedStyle(a).backgroundColor", back.element_handle()) == ACCENT, "styled"
+    looks_right(page, "csrf-failure")
+
+    # What the page says to do works: back, reload, send again.
+    page.go_back()
+    page.reload()
+    fill_the_form(page, name="Ada Lovelace", email="ada@example.org")
+    page.get_by_role("button", name="Sign the letter").click()
+    page.wait_for_url(SIGNED)
+    assert Signature.objects.filter(email="ada@example.org").exists()
+
+
 def label_above(page, label):
     """The label sits above its field, as on the sign form (not beside it)."""
     field = page.get_by_label(label, exact=True)
