@@ -54,3 +54,35 @@ class UpdatesOptOut(models.Model):
 
     def __str__(self):
         return f"opt-out {self.address_key[:6]}…"
+
+
+class CoalitionUpdate(models.Model):
+    """News organisers send to the members who asked for it (consent on their profile), once, from the admin."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("Plain text; a blank line starts a new paragraph."))
+    subject_fr = models.CharField(_("subject in French"), max_length=200, blank=True)
+    body_fr = models.TextField(
+        _("text in French"), blank=True, help_text=_("Members who signed in French get this; empty: the English.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="+"
+    )
+    recipients = models.PositiveIntegerField(default=0, editable=False)
+    # Set once every recipient's mail is in the outbox; until then, sending again resumes where it stopped.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("coalition update")
+
+    def __str__(self):
+        return self.subject
+
+    def text(self, language):
+        """(subject, body) in `language` when written in it, else in English."""
+        if language == "fr" and self.subject_fr and self.body_fr:
+            return self.subject_fr, self.body_fr
+        return self.subject, self.body

@@ -116,16 +116,19 @@ def with_member_bios(signatures):
     return signatures.annotate(member_bio=Subquery(bios.values("bio")[:1]))
 
 
-def update_recipients():
-    """[(user, address)] to send a coalition update to: members who consented and did not revoke it, at their
-    verified addresses, minus any address whose one-click unsubscribe came after the consent (mails sent before the
-    address had an account name only the address, so such an opt-out may not be on the profile yet).
-    Three queries, whatever the number of members."""
-    profiles = {
-        p.user_id: p
-        for p in MemberProfile.objects.filter(updates_consented_at__isnull=False, updates_revoked_at__isnull=True)
-    }
-    addresses = list(EmailAddress.objects.filter(user_id__in=profiles, verified=True).select_related("user"))
+def update_recipients(*, emails=None):
+    """[(user, address)] to send a coalition update to: members who consented and did not revoke it, one verified
+    address each (the primary first), minus members whose one-click unsubscribe of one of those addresses came after
+    the consent (mails sent before the address had an account name only the address, so such an opt-out may not be
+    on the profile yet). `emails` narrows it to those addresses. Two queries, whatever the number of members."""
+    addresses = EmailAddress.objects.filter(
+        verified=True,
+        user__member_profile__updates_consented_at__isnull=False,
+        user__member_profile__updates_revoked_at__isnull=True,
+    ).select_related("user__member_profile")
+    if emails is not None:
+        addresses = addresses.filter(email__in=emails)
+    addresses = sorted(addresses, key=lambda a: (a.user_id, not a.primary, a.email))
     keys = {a.pk: address_key(a.email) for a in addresses}
     opted_out = dict(
         UpdatesOptOut.objects.filter(address_key__in=keys.values()).values_list("address_key", "created_at")
@@ -133,6 +136,10 @@ def update_recipients():
     stopped = {
         a.user_id
         for a in addresses
-        if keys[a.pk] in opted_out and opted_out[keys[a.pk]] >= profiles[a.user_id].updates_consented_at
+        if keys[a.pk] in opted_out and opted_out[keys[a.pk]] >= a.user.member_profile.updates_consented_at
     }
-    return [(a.user, a.email) for a in addresses if a.user_id not in stopped]
+    chosen = {}
+    for a in addresses:
+        if a.user_id not in stopped:
+            chosen.setdefault(a.user_id, a)
+    return [(a.user, a.email) for a in chosen.values()]

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalition.mail.models import OutgoingMail
+from coalition.mail.services import mail_enqueue
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
 
-from .models import MemberProfile, UpdatesOptOut, address_key
-from .selectors import member_emails, member_signatures
+from .models import CoalitionUpdate, MemberProfile, UpdatesOptOut, address_key
+from .selectors import member_emails, member_signatures, update_recipients
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -208,3 +209,54 @@ def member_channel_recheck(*, user, signature_id):
     if proof is None:
         raise MemberError(_("Name your channel first."))
     return channel_check_enqueue(proof=proof)
+
+
+UPDATE_BATCH = 1000
+
+
+def coalition_update_send(*, update, actor):
+    """An organiser sends `update` to the members who asked for updates. The first call marks it sent; until every
+    recipient's mail is in the outbox, a call (again) starts the worker on what is left. True when it (re)started."""
+    with transaction.atomic():
+        CoalitionUpdate.objects.filter(pk=update.pk, sent_at__isnull=True).update(sent_at=timezone.now(), sent_by=actor)
+        if CoalitionUpdate.objects.filter(pk=update.pk, queued_at__isnull=True).exists():
+            transaction.on_commit(lambda: _update_fan_out_enqueue(update.pk), robust=True)
+            return True
+    return False
+
+
+def _update_fan_out_enqueue(update_id):
+    from .tasks import coalition_update_fan_out
+
+    coalition_update_fan_out.delay(update_id)
+
+
+def coalition_update_queue(*, update_id):
+    """The worker's part: one outbox mail per recipient, in batches, skipping anyone already queued (a resumed or
+    repeated run adds nothing twice). Returns how many mails this run queued."""
+    update = CoalitionUpdate.objects.get(pk=update_id)
+    if update.sent_at is None or update.queued_at is not None:
+        return 0
+    recipients = [email for _, email in update_recipients()]
+    languages = dict(
+        Signature.objects.filter(email__in=recipients).order_by("created_at").values_list("email", "language")
+    )
+    done = set(OutgoingMail.objects.filter(update=update).values_list("to", flat=True))
+    todo = [email for email in recipients if email not in done]
+    for start in range(0, len(todo), UPDATE_BATCH):
+        with transaction.atomic():
+            mails = OutgoingMail.objects.bulk_create(
+                OutgoingMail(
+                    kind=OutgoingMail.Kind.COALITION_UPDATE,
+                    to=email,
+                    language="fr" if languages.get(email) == "fr" else "en",
+                    update=update,
+                )
+                for email in todo[start : start + UPDATE_BATCH]
+            )
+            for mail in mails:
+                transaction.on_commit(lambda mail_id=mail.pk: mail_enqueue(mail_id=mail_id), robust=True)
+    CoalitionUpdate.objects.filter(pk=update_id).update(
+        queued_at=timezone.now(), recipients=OutgoingMail.objects.filter(update=update).count()
+    )
+    return len(todo)

@@ -17,6 +17,7 @@ class OutgoingMail(models.Model):
         # Rendered when queued (allauth's sign-in codes and links live in the session, not in our tables);
         # the rendered text is erased once sent.
         ACCOUNT = "account", _("Account mail (sign-in code, address verification)")
+        COALITION_UPDATE = "coalition_update", _("Coalition update (to members who asked for them)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -32,6 +33,9 @@ class OutgoingMail(models.Model):
     )
     organisation = models.ForeignKey(
         "signatures.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    update = models.ForeignKey(
+        "accounts.CoalitionUpdate", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
     )
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True, help_text=_("Only for mails rendered when queued; erased once sent."))

@@ -77,11 +77,21 @@ def _claim(mail_id):
 def _context(mail):
     from coalition.signatures import services as signature_services
 
-    context = {"site_url": settings.SITE_URL, "signature": mail.signature, "organisation": mail.organisation}
+    context = {
+        "site_url": settings.SITE_URL,
+        "signature": mail.signature,
+        "organisation": mail.organisation,
+        "update": mail.update,
+    }
     if mail.kind == OutgoingMail.Kind.SIGNATURE_CONFIRMATION:
         context["confirm_url"] = signature_services.signature_confirmation_link(signature=mail.signature)
     elif mail.kind == OutgoingMail.Kind.ORGANISATION_CONFIRMATION:
         context["confirm_url"] = signature_services.organisation_confirmation_link(organisation=mail.organisation)
+    elif mail.kind == OutgoingMail.Kind.COALITION_UPDATE:
+        from coalition.accounts.services import unsubscribe_url
+
+        context["subject"], context["text"] = mail.update.text(mail.language)
+        context["unsubscribe_url"] = unsubscribe_url(email=mail.to)
     return context
 
 
@@ -106,6 +116,11 @@ def mail_is_still_owed(mail):
             and organisation.contact_confirmed_at is None
             and organisation.status != organisation.Status.REJECTED
         )
+    if mail.kind == OutgoingMail.Kind.COALITION_UPDATE:
+        # Checked again when sent: an unsubscribe between the organiser's click and this mail stops it.
+        from coalition.accounts.selectors import update_recipients
+
+        return mail.update is not None and bool(update_recipients(emails=[mail.to]))
     return mail.signature is not None
 
 
@@ -113,7 +128,7 @@ def mail_send(*, mail_id):
     """Send one outbox row, at most once. Raises TemporaryMailError when a retry may succeed."""
     if not _claim(mail_id):
         return "skipped"
-    mail = OutgoingMail.objects.select_related("signature", "organisation").get(pk=mail_id)
+    mail = OutgoingMail.objects.select_related("signature", "organisation", "update").get(pk=mail_id)
     if not mail_is_still_owed(mail):
         OutgoingMail.objects.filter(pk=mail_id).update(status=OutgoingMail.Status.SENT, last_error="no longer needed")
         return "not needed"

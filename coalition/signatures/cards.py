@@ -2,6 +2,7 @@
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -62,8 +63,10 @@ def _wrap(text, font, width, max_lines):
     """Words on at most `max_lines` lines no wider than `width`, and whether all of `text` is on them. Words break
     at plain spaces only: a no-break space ("1 295", "d'abord :") keeps its words together."""
     lines, line = [], ""
-    # Any other whitespace (a line break or a tab typed into a title) is a break too, never drawn.
-    for word in re.split(r"[ \t\n\r\f\v]+", text):
+    # Any other whitespace (a line break, a paragraph separator pasted from a word processor) is a break too, never
+    # drawn; other control characters are dropped (the text shaper refuses some of them outright).
+    text = "".join(char for char in text if char.isspace() or unicodedata.category(char) != "Cc")
+    for word in re.split(r"[^\S\u00a0\u2007\u202f]+", text):
         if not word:
             continue
         candidate = f"{line} {word}" if line else word

@@ -262,8 +262,10 @@ def _signature_submitted_again(*, letter, email, language):
 def mail_allowed_today(*, email):
     """No address gets more than MAIL_MAX_PER_ADDRESS_PER_DAY mails from the form, whoever fills it in."""
     since = timezone.now() - timedelta(days=1)
-    # Sign-in codes the address asked for itself do not use up the form's allowance.
-    sent = OutgoingMail.objects.filter(to=email, created_at__gte=since).exclude(kind=OutgoingMail.Kind.ACCOUNT)
+    # Sign-in codes the address asked for itself, and updates it subscribed to, do not use up the form's allowance.
+    sent = OutgoingMail.objects.filter(to=email, created_at__gte=since).exclude(
+        kind__in=[OutgoingMail.Kind.ACCOUNT, OutgoingMail.Kind.COALITION_UPDATE]
+    )
     return sent.count() < settings.MAIL_MAX_PER_ADDRESS_PER_DAY
 
 

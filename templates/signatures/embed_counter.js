@@ -4,7 +4,13 @@
 (function () {
   "use strict";
   var api = "{{ stats_url|escapejs }}";
-  var language = document.documentElement.lang || navigator.language || "en";
+  var format;
+  try {
+    // The host page's language; a malformed lang attribute ("en_US") falls back to the reader's own.
+    format = new Intl.NumberFormat((document.documentElement.lang || "").replace(/_/g, "-") || undefined);
+  } catch (error) {
+    format = new Intl.NumberFormat();
+  }
   fetch(api, { credentials: "omit", mode: "cors" })
     .then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
@@ -14,8 +20,8 @@
       var spots = document.querySelectorAll("[data-coalition-count]");
       for (var i = 0; i < spots.length; i++) {
         var craft = spots[i].getAttribute("data-coalition-count");
-        var n = craft ? stats.by_craft[craft] : stats.total;
-        if (typeof n === "number") spots[i].textContent = n.toLocaleString(language);
+        var n = craft ? stats.by_craft[craft.toLowerCase()] : stats.total;
+        if (typeof n === "number") spots[i].textContent = format.format(n);
       }
     })
     .catch(function () {

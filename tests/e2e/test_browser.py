@@ -55,8 +55,8 @@ def test_another_site_shows_the_count_with_the_counter_script(page, live_server,
         signature_factory(name=f"Podcaster {n}", craft="podcaster")
     signature_factory(name="Actor", craft="actor")
     host_page = (
-        '<!doctype html><html lang="en"><body><p><span id="all" data-coalition-count>…</span> signed; '
-        '<span id="podcasters" data-coalition-count="podcaster">…</span> podcasters.</p>'
+        '<!doctype html><html lang="en_US"><body><p><span id="all" data-coalition-count>…</span> signed; '
+        '<span id="podcasters" data-coalition-count="Podcaster">…</span> podcasters.</p>'
         f'<script src="{live_server.url}/embed/counter.js" async></script></body></html>'
     ).encode()
 

@@ -158,3 +158,14 @@ def test_a_line_break_typed_into_a_title_breaks_the_line_and_is_never_drawn():
     drawn = " ".join(line.text for line in layout)
     assert "\n" not in drawn and "\t" not in drawn
     assert "Consent first, licensing second" in drawn
+
+
+@pytest.mark.parametrize("title", ["Paragraph\u2029separator", "NEL\x85here", "ctl\x1cx", "tab\there\r\nand more"])
+def test_separators_and_control_characters_pasted_into_a_title_still_make_a_card(client, letter, title):
+    from coalition.letters.models import LetterVersion
+
+    LetterVersion.objects.update(title=title)
+    for url in ("/share/letter.png", "/share/technician.png"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/png"
