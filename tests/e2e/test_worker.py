@@ -50,3 +50,30 @@ def test_the_worker_retries_when_smtp_refuses_then_delivers_once(client, celery_
     assert mail.attempts == 3
     assert sink.refuse == 0
     assert len(sink.messages) == 1
+
+
+def test_an_organisers_update_goes_through_the_worker_to_consenting_members_only(
+    client, celery_worker_process, django_user_model
+):
+    from allauth.account.models import EmailAddress
+
+    from coalition.accounts.models import CoalitionUpdate
+    from coalition.accounts.services import member_profile_update
+
+    sink = celery_worker_process
+    for email, wants in (("yes@example.org", True), ("no@example.org", False)):
+        user = django_user_model.objects.create_user(username=email, email=email)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        member_profile_update(
+            user=user, crafts=[], union="", country="", bio="", wants_updates=wants, consent_text="Yes, updates."
+        )
+    update = CoalitionUpdate.objects.create(subject="The studios answered", body="They said yes to consent.")
+    organiser = django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase")
+    client.force_login(organiser)
+    client.post("/admin/accounts/coalitionupdate/", {"action": "send", "_selected_action": [update.pk]})
+
+    wait_for(lambda: sink.messages, 30, "the update mail")
+    wait_for(lambda: OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT).count() == 1, 10, "marked sent")
+    assert [m["To"] for m in sink.messages] == ["yes@example.org"]
+    assert "They said yes to consent." in sink.messages[0].get_body(("plain",)).get_content()
+    assert sink.messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
