@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.signatures.tasks.purge_withdrawn_signatures",
         "schedule": timedelta(hours=1),
     },
+    "resume-coalition-updates": {
+        "task": "coalition.accounts.tasks.resume_coalition_updates",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Mail -----------------------------------------------------------------

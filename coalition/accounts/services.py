@@ -1,5 +1,7 @@
 """Members: accounts for signers, their profile, consent to updates, and leaving."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.utils import generate_unique_username
 from django.conf import settings
@@ -229,6 +231,19 @@ def _update_fan_out_enqueue(update_id):
     from .tasks import coalition_update_fan_out
 
     coalition_update_fan_out.delay(update_id)
+
+
+# Longer than a fan-out of a few hundred thousand mails takes: one still unfinished after this has stopped.
+UPDATE_STALLED_AFTER = timedelta(minutes=15)
+
+
+def coalition_updates_stalled():
+    """Sent updates whose mails are not all queued yet, well after the click."""
+    return list(
+        CoalitionUpdate.objects.filter(
+            sent_at__lt=timezone.now() - UPDATE_STALLED_AFTER, queued_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def coalition_update_queue(*, update_id):

@@ -122,3 +122,20 @@ def test_an_update_does_not_use_up_the_sign_forms_daily_mail_allowance(
     Client().logout()
     assert sign(email="ada@example.org").status_code == 302
     assert len(mailoutbox) == 1, "the 'already signed' notice still goes"
+
+
+def test_an_update_whose_queuing_was_lost_is_resumed_by_the_periodic_job(organiser, update, subscriber, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coalition.accounts.tasks import resume_coalition_updates
+
+    subscriber("ada@example.org")
+    # The click happened, the broker lost the task: marked sent, nothing queued.
+    CoalitionUpdate.objects.filter(pk=update.pk).update(sent_at=timezone.now(), sent_by=organiser)
+    assert resume_coalition_updates.apply().get() == 0, "not before it had time to finish"
+    CoalitionUpdate.objects.filter(pk=update.pk).update(sent_at=timezone.now() - timedelta(hours=1))
+    assert resume_coalition_updates.apply().get() == 1
+    assert OutgoingMail.objects.filter(update=update, to="ada@example.org").count() == 1
+    assert resume_coalition_updates.apply().get() == 0, "finished: nothing to resume"
