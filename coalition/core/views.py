@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -93,7 +94,19 @@ def page_not_found(request, exception=None):
 
 
 def permission_denied(request, exception=None):
+    if is_api(request):
+        return api_error(_("You may not do that here."), status=403)
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its CSRF cookie or token: templates/403_csrf.html says what to do. The API only reads, so
+    an unsafe request there is answered as the method it is, in JSON."""
+    if is_api(request):
+        response = api_error(_("This address does not accept that kind of request."), status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
+    return django_csrf_failure(request, reason, template_name="403_csrf.html")
 
 
 def server_error(request):

@@ -49,6 +49,14 @@ def test_the_api_answers_a_request_it_does_not_accept_in_json(client, letter, ur
     assert response.json() == {"error": "This address does not accept that kind of request."}
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_an_unsafe_request_to_the_api_schema_is_a_json_405_not_a_csrf_page(letter, method):
+    response = getattr(Client(enforce_csrf_checks=True), method)("/api/v1/schema/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"error": "This address does not accept that kind of request."}
+
+
 def test_a_refused_head_request_still_gets_no_body(rf):
     # No address of the site refuses HEAD today, and the test client drops HEAD bodies itself: ask the middleware.
     refused = MethodNotAllowedMiddleware(lambda request: HttpResponseNotAllowed(["POST"]))
