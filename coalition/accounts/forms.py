@@ -8,7 +8,7 @@ from coalition.signatures.forms import HttpURLField, SignForm, clean_display_tex
 from coalition.signatures.models import Craft
 
 from .models import BIO_MAX_LENGTH, MemberProfile
-from .services import UNPROVEN_SESSION_KEY, member_for_signer, member_is_unproven
+from .services import UNPROVEN_SESSION_KEY, member_for_signer, member_is_unproven, member_unproven_claim_drop
 
 
 class MemberLoginCodeForm(RequestLoginCodeForm):
@@ -19,6 +19,9 @@ class MemberLoginCodeForm(RequestLoginCodeForm):
         if self.cleaned_data.get("email"):
             self.cleaned_data["email"] = clean_email_address(self.cleaned_data["email"])
         email = super().clean_email()
+        if email and self._user is not None and member_unproven_claim_drop(user=self._user, email=email):
+            # Another member added this address without proving it: never sign its owner into their account.
+            self._user = None
         if email and self._user is None:
             self._user = member_for_signer(email=email)
         elif email and member_is_unproven(user=self._user):

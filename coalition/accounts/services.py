@@ -45,6 +45,18 @@ def member_for_signer(*, email):
     return user
 
 
+@transaction.atomic
+def member_unproven_claim_drop(*, user, email):
+    """An address an account added but never proved does not choose that account when someone signs in with it:
+    whoever reads the code owns the address, not whoever typed it into their account first. The claim goes (an
+    account with no proven address at all is a signer's own, waiting for its first code, and keeps it).
+    True when a claim went."""
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        return False
+    deleted, _ = EmailAddress.objects.filter(user=user, email__iexact=email, verified=False).delete()
+    return bool(deleted)
+
+
 UNPROVEN_SESSION_KEY = "accounts.unproven_account"
 
 

@@ -110,3 +110,23 @@ def test_a_password_set_by_someone_who_never_proved_the_address_stops_working(
     late.post("/accounts/login/", {"login": "ada@example.org", "password": passphrase})
     assert "_auth_user_id" not in late.session
     assert "Ada Lovelace" in client.get("/account/signature/").text
+
+
+def test_an_address_another_member_added_without_proving_it_never_opens_their_account(
+    client, signed_and_confirmed, sign_in_by_code, member, committed, django_user_model
+):
+    # Mallory, a member with her own proven address, adds Ada's address to her account; it stays unverified.
+    mallory, _ = member("mallory@example.org", name="Mallory Mal")
+    EmailAddress.objects.create(user=mallory, email="ada@example.org", verified=False, primary=False)
+    mallory_browser = Client()
+    mallory_browser.force_login(mallory)
+
+    signed_and_confirmed(name="Ada Lovelace")
+    assert sign_in_by_code("ada@example.org").status_code == 302
+    ada = django_user_model.objects.get(pk=client.session["_auth_user_id"])
+    assert ada != mallory, "Ada gets an account of her own"
+    assert EmailAddress.objects.get(email="ada@example.org").user == ada
+    assert EmailAddress.objects.get(email="ada@example.org").verified
+    assert "Ada Lovelace" in client.get("/account/signature/").text
+    assert "Ada Lovelace" not in mallory_browser.get("/account/signature/").text
+    assert "ada@example.org" not in mallory_browser.get("/account/data.json").text
