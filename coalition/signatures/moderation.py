@@ -375,7 +375,13 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     AuditEvent.objects.create(
         action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
     )
+    if "profile_url" in changed:
+        # The "channel verified" mark was for the old link: proven again, or not shown.
+        Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)
+        ChannelProof.objects.filter(signature=signature).update(status=ChannelProof.Status.PENDING)
     if "name" in changed:
+        # Organisers approved the old name: a held signature needs two approvals of the new one.
+        Approval.objects.filter(signature=signature).delete()
         if name_is_notable(name) and signature.status in Signature.LISTED_STATUSES:
             signature_transition(signature_ids=[signature.pk], to=Status.HELD, reason="renamed to a watchlisted name")
         elif signature.status == Status.VERIFIED:

@@ -453,6 +453,8 @@ def channel_proof_start(*, signature, url):
         proof = ChannelProof(signature=signature, token=CHANNEL_PROOF_PREFIX + secrets.token_urlsafe(16))
     if proof.url != url:
         proof.url, proof.status, proof.last_error = url, ChannelProof.Status.PENDING, ""
+        # The mark was for the old page: shown again once the new one is checked.
+        Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)
     proof.full_clean(validate_unique=False)
     proof.save()
     channel_check_enqueue(proof=proof)

@@ -212,12 +212,14 @@ def signatory_csv(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def organisation_endorse(request):
     letter = letter_current()
+    switches = Switches.current()
     form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if sign_ip_limited(request):
+        if sign_ip_limited(request, switches=switches):
             return rate_limited(request)
-        if letter.is_open and form.is_valid():
-            if sign_domain_limited(request, email=form.cleaned_data["contact_email"]):
+        # Paused signing pauses endorsements too: an attack on the forms is an attack on both.
+        if letter.is_open and not switches.signing_paused and form.is_valid():
+            if sign_domain_limited(request, email=form.cleaned_data["contact_email"], switches=switches):
                 return rate_limited(request)
             try:
                 organisation_create(
@@ -230,7 +232,8 @@ def organisation_endorse(request):
             else:
                 return render(request, "signatures/organisation_thanks.html")
     status = 400 if form.is_bound else 200
-    return render(request, "signatures/organisation_endorse.html", {"form": form, "letter": letter}, status=status)
+    context = {"form": form, "letter": letter, "switches": switches}
+    return render(request, "signatures/organisation_endorse.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -212,3 +212,42 @@ def test_a_failed_check_is_explained_in_the_members_language(client, creator, co
     french = client.get("/account/signature/", HTTP_ACCEPT_LANGUAGE="fr").text
     assert "the page answered" not in french
     assert "la page a répondu par une erreur" in french
+
+
+def test_the_mark_goes_when_the_link_or_the_proven_page_changes(client, creator, committed):
+    with mock.patch.object(
+        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+    ):
+        _name_channel(client, creator, f"https://{PUBLIC_IP}/about", committed)
+    creator.refresh_from_db()
+    assert creator.channel_verified_at is not None
+
+    # A new link on the list: the mark was for the old one.
+    committed(
+        client.post,
+        "/account/signature/",
+        {
+            "signature": creator.pk,
+            "action": "update",
+            f"s{creator.pk}-name": creator.name,
+            f"s{creator.pk}-profile_url": "https://www.youtube.com/@SomeoneElse",
+            f"s{creator.pk}-public": "on",
+        },
+    )
+    creator.refresh_from_db()
+    assert creator.channel_verified_at is None
+    assert "channel verified" not in client.get("/signatories/").text
+
+    # Proven again (a minute later: checks are spaced), then a new page named that cannot be reached.
+    ChannelProof.objects.update(checked_at=None)
+    with mock.patch.object(
+        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+    ):
+        _name_channel(client, creator, f"https://{PUBLIC_IP}/again", committed)
+    creator.refresh_from_db()
+    assert creator.channel_verified_at is not None
+    ChannelProof.objects.update(checked_at=None)
+    with mock.patch.object(channel, "http_get_pinned", side_effect=FetchFailed("timed out")):
+        _name_channel(client, creator, f"https://{PUBLIC_IP}/elsewhere", committed)
+    creator.refresh_from_db()
+    assert creator.channel_verified_at is None

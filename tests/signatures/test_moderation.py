@@ -390,3 +390,33 @@ def test_hostile_admin_filters_never_500(client, organiser, signature_factory, q
     client.force_login(organiser)
     assert client.get(f"/admin/signatures/signature/?{query}").status_code in (200, 302, 400)
     assert client.get(f"/admin/signatures/auditevent/?{query}").status_code in (200, 302, 400)
+
+
+def test_a_rename_while_held_needs_two_approvals_of_the_new_name(organiser, second_organiser, held):
+    moderation.signature_approve(signature_ids=[held.pk], actor=organiser)
+    moderation.signature_update_by_signer(
+        signature=held, name="Meryl Streep", affiliation="", profile_url="", public=True
+    )
+    moderation.signature_approve(signature_ids=[held.pk], actor=second_organiser)
+    held.refresh_from_db()
+    assert held.status == Status.HELD, "one approval of the new name is not two"
+
+
+def test_endorsements_wait_while_signing_is_paused(client, letter):
+    from coalition.core.models import Switches
+    from coalition.signatures.models import Organisation
+
+    Switches.objects.create(signing_paused=True)
+    page = client.post(
+        "/organisations/endorse/",
+        {
+            "name": "Writers Guild",
+            "kind": "union",
+            "website": "https://guild.example.org",
+            "contact_name": "Pat",
+            "contact_email": "pat@guild.example.org",
+            "authority": "on",
+        },
+    )
+    assert "Signing is paused" in page.text
+    assert not Organisation.objects.exists()
