@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import OutgoingMail
@@ -15,7 +16,8 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     exclude = ("body_text", "body_html")
     actions = ["retry"]
 
-    @admin.action(description="Retry sending the selected mails that gave up")
+    # Organisers only: moderators may look at the outbox (without the bodies), not send from it.
+    @admin.action(description=_("Retry sending the selected mails that gave up"), permissions=["change"])
     def retry(self, request, queryset):
         count = mail_retry(mail_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(

@@ -9,7 +9,9 @@ from django.db.models.functions import TruncHour
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from coalition.core.csv_export import csv_response
 
@@ -150,7 +152,9 @@ def _verify_action(method):
 
     action.__name__ = f"verify_{method}"
     label = Signature.VerificationMethod(method).label
-    return admin.action(description=_("Verify — %(method)s") % {"method": label}, permissions=["moderate"])(action)
+    # format_lazy: the label is translated when the admin page is shown, in the organiser's language.
+    description = format_lazy(_("Verify — {method}"), method=label)
+    return admin.action(description=description, permissions=["moderate"])(action)
 
 
 @admin.register(Signature)
@@ -420,7 +424,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         changed = moderation.organisation_set_status(
             organisation_ids=list(queryset.values_list("pk", flat=True)), status=status, actor=request.user
         )
-        self.message_user(request, f"{len(changed)} organisation(s) {verb}.", messages.SUCCESS)
+        message = (
+            ngettext("%(n)d organisation verified.", "%(n)d organisations verified.", len(changed))
+            if verb == "verified"
+            else ngettext("%(n)d organisation rejected.", "%(n)d organisations rejected.", len(changed))
+        )
+        self.message_user(request, message % {"n": len(changed)}, messages.SUCCESS)
 
     @admin.action(description=_("Verify and list the selected organisations"), permissions=["change"])
     def verify(self, request, queryset):

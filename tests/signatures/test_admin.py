@@ -50,3 +50,11 @@ def test_anonymous_visitors_get_no_admin(client, signature_factory):
     response = client.get("/admin/signatures/signature/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_the_admins_actions_speak_the_organisers_language(client, organiser, signature_factory):
+    signature_factory()
+    client.force_login(organiser)
+    page = client.get("/admin/signatures/signature/?status=all", HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "Vérifier — " in page
+    assert "Verify — " not in page
