@@ -12,6 +12,29 @@ def coalition_letter():
     return letter_v1.load(Letter, LetterVersion, timezone.now())
 
 
+def signatures_imported(*, letter, n, name="Signer {n}", domain="example.org", craft=Craft.ACTOR):
+    """`n` confirmed signatures inserted in bulk, then counted, as organisers would after an import."""
+    from coalition.signatures.moderation import reconcile_signature_counts
+
+    version = letter.current_version("en")
+    now = timezone.now()
+    Signature.objects.bulk_create(
+        Signature(
+            letter=letter,
+            letter_version=version,
+            name=name.format(n=i),
+            email=f"signer{i}@{domain}",
+            email_domain=domain,
+            craft=craft,
+            consent_text="I agree.",
+            status=Signature.Status.CONFIRMED,
+            confirmed_at=now,
+        )
+        for i in range(n)
+    )
+    reconcile_signature_counts()
+
+
 class SignatureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Signature

@@ -4,11 +4,9 @@ the letter page), wherever the site or its embeds show one."""
 import re
 
 import pytest
-from django.utils import timezone
 
-from coalition.signatures import moderation
 from coalition.signatures.cards import card_layout
-from coalition.signatures.models import Signature
+from tests.factories import signatures_imported
 
 ENGLISH, FRENCH = "1,295", "1\xa0295"
 
@@ -16,23 +14,7 @@ ENGLISH, FRENCH = "1,295", "1\xa0295"
 @pytest.fixture
 def signed_1295(letter):
     """1,295 confirmed signatures, imported in bulk and then counted, as the organisers would after an import."""
-    version = letter.current_version("en")
-    now = timezone.now()
-    Signature.objects.bulk_create(
-        Signature(
-            letter=letter,
-            letter_version=version,
-            name=f"Signer {n}",
-            email=f"signer{n}@example.org",
-            email_domain="example.org",
-            craft="actor",
-            consent_text="I agree.",
-            status=Signature.Status.CONFIRMED,
-            confirmed_at=now,
-        )
-        for n in range(1295)
-    )
-    moderation.reconcile_signature_counts()
+    signatures_imported(letter=letter, n=1295)
 
 
 def get(client, url, language):

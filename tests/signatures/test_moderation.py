@@ -11,6 +11,7 @@ from coalition.signatures import moderation
 from coalition.signatures.models import AuditEvent, NotableName, Signature
 from coalition.signatures.tasks import purge_withdrawn_signatures
 from tests.conftest import confirm_path
+from tests.factories import signatures_imported
 
 Status = Signature.Status
 ALL = list(Status)
@@ -162,25 +163,7 @@ def _post_action(client, action, signatures):
 def test_bulk_actions_on_thousands_of_rows_use_a_bounded_number_of_queries(
     client, organiser, letter, django_assert_max_num_queries
 ):
-    version = letter.current_version("en")
-    now = timezone.now()
-    Signature.objects.bulk_create(
-        [
-            Signature(
-                letter=letter,
-                letter_version=version,
-                name=f"Bot {n}",
-                email=f"bot{n}@fakes.example",
-                email_domain="fakes.example",
-                craft="other",
-                consent_text="x",
-                status=Status.CONFIRMED,
-                confirmed_at=now,
-            )
-            for n in range(3000)
-        ]
-    )
-    moderation.reconcile_signature_counts()  # a bulk import, then the counters are repaired
+    signatures_imported(letter=letter, n=3000, name="Bot {n}", domain="fakes.example", craft="other")
     assert client.get("/api/v1/stats/").json()["total"] == 3000
     client.force_login(organiser)
     ids = list(Signature.objects.values_list("pk", flat=True))
