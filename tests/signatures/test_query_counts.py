@@ -114,7 +114,7 @@ PUBLIC_PAGES = [
     ("/embed/counter.js", 0, 0),
     ("/share/letter.png", 2, 0),  # a cold card is drawn from the counts, then served from the cache
     ("/share/writer.png", 2, 0),
-    ("/organisations/endorse/", 1, 0),
+    ("/organisations/endorse/", 2, 0),  # the letter and the switches (paused signing pauses endorsements)
     ("{organisation_confirm}", 1, 1),
     ("/api/v1/signatories/", 2, 1),
     ("/api/v1/signatories/?after={after}", 2, 1),
