@@ -26,7 +26,7 @@ from .models import (
     SignatureCount,
     name_tokens,
 )
-from .selectors import counts_cache_key
+from .selectors import counts_cache_key, notable_preview_keys
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -141,7 +141,8 @@ def counts_apply(deltas):
 
 def counts_cache_clear(letter_ids):
     slugs = Letter.objects.filter(pk__in=letter_ids).values_list("slug", flat=True)
-    cache.delete_many([counts_cache_key(slug) for slug in slugs])
+    previews = [key for letter_id in letter_ids for key in notable_preview_keys(letter_id)]
+    cache.delete_many([*(counts_cache_key(slug) for slug in slugs), *previews])
     from coalition.core.wsgi_cache import forget_replays  # the WSGI layer imports the signatures app
 
     # Again once committed: under threaded workers another thread may remember an answer read in between.
@@ -195,6 +196,9 @@ def signature_restore(*, signature_ids, actor):
     )
     by_target, refused = defaultdict(list), []
     for pk, status, before in rows:
+        if before == Status.VERIFIED:
+            # Leaving "verified" erased who verified it and how: it comes back confirmed, to be verified again.
+            before = Status.CONFIRMED
         (by_target[before] if status in undoable and before else refused).append(pk)
     moved = []
     for target, pks in by_target.items():
@@ -278,6 +282,13 @@ def signature_set_notable(*, signature_ids, notable, actor):
         Signature.objects.filter(pk__in=list(signature_ids)).exclude(notable=notable).values_list("pk", flat=True)
     )
     Signature.objects.filter(pk__in=ids).update(notable=notable)
+    cache.delete_many(
+        [
+            key
+            for letter_id in Letter.objects.filter(signatures__pk__in=ids).values_list("pk", flat=True).distinct()
+            for key in notable_preview_keys(letter_id)
+        ]
+    )
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -375,6 +386,7 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     AuditEvent.objects.create(
         action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
     )
+    cache.delete_many(notable_preview_keys(signature.letter_id))
     if "profile_url" in changed:
         # The "channel verified" mark was for the old link: proven again, or not shown.
         Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)

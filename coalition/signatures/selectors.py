@@ -209,13 +209,21 @@ def signatory_notable(*, letter, limit=100):
 NOTABLE_PREVIEW_SECONDS = 60
 
 
-def signatory_notable_preview(*, letter, limit=12):
-    """A few notable signatories for the letter page, cached: the busiest page should not query for them each time."""
-    # Craft labels are translated: one entry per language.
-    key = f"signatures:notable-preview:{letter.pk}:{limit}:{get_language()}"
+NOTABLE_PREVIEW_SIZE = 12
+
+
+def notable_preview_keys(letter_id):
+    """The cached previews of a letter, one per language (craft labels are translated)."""
+    return [f"signatures:notable-preview:{letter_id}:{code}" for code, _ in settings.LANGUAGES]
+
+
+def signatory_notable_preview(*, letter):
+    """A few notable signatories for the letter page, cached: the busiest page should not query for them each time.
+    Moderation clears it (moderation.counts_cache_clear), so a removal shows on the letter page at once too."""
+    key = f"signatures:notable-preview:{letter.pk}:{get_language()}"
     rows = cache.get(key)
     if rows is None:
-        rows = [signatory_public_dict(s) for s in signatory_notable(letter=letter, limit=limit)]
+        rows = [signatory_public_dict(s) for s in signatory_notable(letter=letter, limit=NOTABLE_PREVIEW_SIZE)]
         cache.set(key, rows, NOTABLE_PREVIEW_SECONDS)
     return rows
 

@@ -403,3 +403,31 @@ def test_endorsements_wait_while_signing_is_paused(client, letter):
     )
     assert "Signing is paused" in page.text
     assert not Organisation.objects.exists()
+
+
+def test_a_notable_removed_or_renamed_leaves_the_letter_page_at_once(client, organiser, signature_factory):
+    fake = signature_factory(name="Famous Person", notable=True)
+    kept = signature_factory(name="Real Notable", notable=True)
+    assert "Famous Person" in client.get("/").text  # the preview is now cached
+    moderation.signature_transition(signature_ids=[fake.pk], to=Status.FRAUDULENT, actor=organiser)
+    assert "Famous Person" not in client.get("/").text
+    moderation.signature_update_by_signer(
+        signature=kept, name="Real Notable Renamed", affiliation="", profile_url="", public=True
+    )
+    assert "Real Notable Renamed" in client.get("/").text
+    moderation.signature_set_notable(signature_ids=[kept.pk], notable=False, actor=organiser)
+    assert "Real Notable Renamed" not in client.get("/").text
+
+
+def test_undoing_the_rejection_of_a_verified_signature_asks_for_a_new_verification(
+    client, organiser, signature_factory
+):
+    signature = signature_factory(name="Verified Once")
+    moderation.signature_verify(signature_ids=[signature.pk], actor=organiser, method="known_personally")
+    moderation.signature_transition(signature_ids=[signature.pk], to=Status.REJECTED, actor=organiser)
+    moved, refused = moderation.signature_restore(signature_ids=[signature.pk], actor=organiser)
+    assert moved == [signature.pk]
+    signature.refresh_from_db()
+    assert signature.status == Status.CONFIRMED and signature.verified_at is None
+    [row] = client.get("/api/v1/signatories/").json()["results"]
+    assert row["verified"] is False
