@@ -103,7 +103,7 @@ def csrf_failure(request, reason=""):
     """A form sent without its CSRF cookie or token: templates/403_csrf.html says what to do. The API only reads, so
     an unsafe request there is answered as the method it is, in JSON."""
     if is_api(request):
-        response = api_error(_("This address does not accept that kind of request."), status=405)
+        response = method_not_allowed(request)
         response["Allow"] = "GET, HEAD"
         return response
     return django_csrf_failure(request, reason, template_name="403_csrf.html")

@@ -61,7 +61,7 @@ def _cut(text, font, width):
 
 def _wrap(text, font, width, max_lines):
     """Words on at most `max_lines` lines no wider than `width`, and whether all of `text` is on them. Words break
-    at plain spaces only: a no-break space ("1 295", "d'abord :") keeps its words together."""
+    at any whitespace but the no-break spaces, which keep their words together ("1 295", "d'abord :")."""
     lines, line = [], ""
     # Any other whitespace (a line break, a paragraph separator pasted from a word processor) is a break too, never
     # drawn; other control characters are dropped (the text shaper refuses some of them outright).

@@ -120,28 +120,26 @@ def _is_variation_selector(char):
     return "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
 
 
-def _hidden_char(value, *, in_link=False):
-    """The first character of `value` that could hide or disguise text, or None. A link gets no joiners or
-    variation selectors either: names need them, an address never does (pay\u200dpal.com)."""
+def _refuse_hidden_chars(value, *, in_link=False):
+    """Refuse a character of `value` that could hide or disguise text. A link gets no joiners or variation
+    selectors either: names need them, an address never does (pay\u200dpal.com)."""
     for char in value:
-        if char == "\ufffd" or char in _BLANK_CHARS:
-            return char
-        if unicodedata.category(char) in _REFUSED_CATEGORIES and (in_link or char not in _ALLOWED_FORMAT_CHARS):
-            return char
-        if in_link and _is_variation_selector(char):
-            return char
-    return None
+        if (
+            char == "\ufffd"
+            or char in _BLANK_CHARS
+            or (unicodedata.category(char) in _REFUSED_CATEGORIES and (in_link or char not in _ALLOWED_FORMAT_CHARS))
+            or (in_link and _is_variation_selector(char))
+        ):
+            raise forms.ValidationError(
+                _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
+            )
 
 
 def clean_display_text(value):
     """Text shown publicly as typed, minus what could hide or disguise it: control and format characters
     (bidi overrides, zero-width spaces), characters that draw nothing, replacement characters from broken
     encodings, unassigned code points."""
-    char = _hidden_char(value)
-    if char is not None:
-        raise forms.ValidationError(
-            _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
-        )
+    _refuse_hidden_chars(value)
     if value and not any(unicodedata.category(c)[0] in "LNS" for c in value):
         raise forms.ValidationError(_("Please enter some letters."))
     return value
@@ -171,11 +169,7 @@ class HttpURLField(forms.URLField):
         except ValueError:
             raise forms.ValidationError(_("Enter a valid URL.")) from None
         # Published as a link: a bidi override or a zero-width space would make it read as another address.
-        char = _hidden_char(value, in_link=True)
-        if char is not None:
-            raise forms.ValidationError(
-                _("Please remove invisible or control characters (U+%(code)04X).") % {"code": ord(char)}
-            )
+        _refuse_hidden_chars(value, in_link=True)
         return value
 
 

@@ -28,7 +28,7 @@ _PER = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimit
 @cache
 def _limiter(uri):
     # A dead Redis must answer at once, not hold the person's request: the timeouts match the cache's.
-    options = {"socket_connect_timeout": 2, "socket_timeout": 2} if uri.startswith(("redis", "rediss")) else {}
+    options = {"socket_connect_timeout": 2, "socket_timeout": 2} if uri.startswith("redis") else {}
     return FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
 
 

@@ -219,7 +219,7 @@ def notable_preview_keys(letter_id):
 
 def signatory_notable_preview(*, letter):
     """A few notable signatories for the letter page, cached: the busiest page should not query for them each time.
-    Moderation clears it (moderation.counts_cache_clear), so a removal shows on the letter page at once too."""
+    Moderation clears it (a move, a notable mark, a signer's edit), so a removal shows on the letter page at once too."""
     key = f"signatures:notable-preview:{letter.pk}:{get_language()}"
     rows = cache.get(key)
     if rows is None:
