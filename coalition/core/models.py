@@ -2,6 +2,8 @@ from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .memo import memo, memos_forget
+
 CACHE_KEY = "core:switches"
 
 
@@ -27,11 +29,19 @@ class Switches(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(CACHE_KEY)
+        memos_forget()
 
     @classmethod
     def current(cls):
-        switches = cache.get(CACHE_KEY)
-        if switches is None:
-            switches, _ = cls.objects.get_or_create(pk=1)
-            cache.set(CACHE_KEY, switches, 30)
-        return switches
+        """The switches, shared by every request of this process for up to MEMO_SECONDS: read them, never change
+        them (change them with save())."""
+        return _switches_current()
+
+
+@memo()
+def _switches_current():
+    switches = cache.get(CACHE_KEY)
+    if switches is None:
+        switches, _ = Switches.objects.get_or_create(pk=1)
+        cache.set(CACHE_KEY, switches, 30)
+    return switches

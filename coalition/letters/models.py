@@ -7,6 +7,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.core.memo import memos_forget
+
 
 def letter_cache_key(slug):
     """Where the selectors keep the letter and its current versions (letters.selectors.letter_current)."""
@@ -18,8 +20,13 @@ def letter_cache_forget():
     rows as they were before the commit. Any change to any letter or version forgets it (a renamed slug or a version
     moved between letters included); the cache holds only the configured letter."""
     key = letter_cache_key(settings.COALITION_LETTER_SLUG)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+    def forget():
+        cache.delete(key)
+        memos_forget()
+
+    forget()
+    transaction.on_commit(forget, robust=True)
 
 
 class Letter(models.Model):

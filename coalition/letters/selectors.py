@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.http import Http404
 from django.utils import timezone
 
+from coalition.core.memo import memo
+
 from .models import Letter, LetterVersion, letter_cache_key
 
 # Every page and every signature reads the letter and its current version; organisers change them a few times in
@@ -16,7 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 def _letter_entry():
-    slug = settings.COALITION_LETTER_SLUG
+    return _letter_entry_cached(settings.COALITION_LETTER_SLUG)
+
+
+@memo()
+def _letter_entry_cached(slug):
     key = letter_cache_key(slug)
     try:
         entry = cache.get(key)

@@ -17,7 +17,7 @@ from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
-from .ratelimits import client_ip, sign_domain_limited, sign_ip_limited
+from .ratelimits import client_ip, sign_limited
 from .selectors import (
     NO_FILTERS,
     PUBLIC_CSV_HEADER,
@@ -68,22 +68,22 @@ def _letter_page(request, *, craft=None):
     form = SignForm(request.POST if request.method == "POST" else None, initial={"craft": craft} if craft else None)
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
-        if sign_ip_limited(request, switches=switches):
+        # Every POST counts against the client's network; one with a valid address against its domain too. Bots
+        # are not validated at all.
+        email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
+        if sign_limited(request, email=email, switches=switches):
             return rate_limited(request)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.
             return redirect("signatures:check_inbox")
-    if request.method == "POST" and accepting and form.is_valid():
-        data = form.cleaned_data
-        if sign_domain_limited(request, email=data["email"], switches=switches):
-            return rate_limited(request)
-        try:
-            _sign(request, letter, version, data)
-        except (ValidationError, ValueError):
-            # The form and the model check the same things; if they ever disagree, the person gets the form back.
-            form.add_error(None, _("We could not record this signature. Please check your details and try again."))
-        else:
-            return redirect("signatures:check_inbox")
+        if email is not None:
+            try:
+                _sign(request, letter, version, form.cleaned_data)
+            except (ValidationError, ValueError):
+                # The form and the model check the same things; if they ever disagree, the person gets the form back.
+                form.add_error(None, _("We could not record this signature. Please check your details and try again."))
+            else:
+                return redirect("signatures:check_inbox")
     counts = signature_counts(letter=letter)
     context = {
         "letter": letter,
@@ -215,12 +215,11 @@ def organisation_endorse(request):
     switches = Switches.current()
     form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if sign_ip_limited(request, switches=switches):
-            return rate_limited(request)
         # Paused signing pauses endorsements too: an attack on the forms is an attack on both.
-        if letter.is_open and not switches.signing_paused and form.is_valid():
-            if sign_domain_limited(request, email=form.cleaned_data["contact_email"], switches=switches):
-                return rate_limited(request)
+        valid = letter.is_open and not switches.signing_paused and form.is_valid()
+        if sign_limited(request, email=form.cleaned_data["contact_email"] if valid else None, switches=switches):
+            return rate_limited(request)
+        if valid:
             try:
                 organisation_create(
                     letter=letter,

@@ -90,15 +90,47 @@ def test_counts_are_shared_by_every_worker_through_redis(letter, settings, redis
     script = (
         "import django, os; django.setup();"
         "from django.test import RequestFactory;"
-        "from coalition.signatures.ratelimits import sign_ip_limited;"
+        "from coalition.signatures.ratelimits import sign_limited;"
         "from coalition.core.models import Switches;"
         "request = RequestFactory().post('/', REMOTE_ADDR='198.51.100.7');"
-        "print(sign_ip_limited(request, switches=Switches()), sign_ip_limited(request, switches=Switches()))"
+        "print(sign_limited(request, switches=Switches()), sign_limited(request, switches=Switches()))"
     )
     env = {**os.environ, "SIGN_RATE_IP": "2/m", "DJANGO_SETTINGS_MODULE": "coalition.settings"}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
     assert Client(REMOTE_ADDR="198.51.100.7").post("/", sign_form_data(email="b@example.org")).status_code == 429
+
+
+def test_limits_still_hold_after_redis_forgets_its_scripts(letter, settings, redis_counters):
+    # A restarted Redis has no scripts loaded: the first count loads the library's script again, and counts once.
+    settings.SIGN_RATES = {"ip": ["2/m"], "domain": ["100/m"]}
+    redis_counters.script_flush()
+    statuses = [
+        Client(REMOTE_ADDR="198.51.100.9").post("/", sign_form_data(email=f"s{n}@example.org")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert Signature.objects.count() == 2
+
+
+def test_a_sign_post_counts_all_four_rates_in_one_round_trip(letter, settings, redis_counters, monkeypatch):
+    settings.SIGN_RATES = {"ip": ["5/m", "50/h"], "domain": ["5/m", "50/h"]}
+    client = Client(REMOTE_ADDR="198.51.100.11")
+    assert client.post("/", sign_form_data(email="first@example.org")).status_code == 302  # loads the script
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def recording(self, command, *args, **kwargs):
+        sent.append(b"".join(command) if isinstance(command, list | tuple) else command)
+        return send(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", recording)
+    assert client.post("/", sign_form_data(email="second@example.org")).status_code == 302
+    counting = [packet for packet in sent if b"EVALSHA" in packet]
+    assert len(counting) == 1
+    assert counting[0].count(b"EVALSHA") == 4
+    keys = redis_counters.keys("LIMITS:LIMITER/sign/*")
+    assert sorted(int(redis_counters.get(key)) for key in keys) == [2, 2, 2, 2]
 
 
 def test_redis_holds_no_address_or_domain_in_the_clear(letter, redis_counters):

@@ -1,0 +1,31 @@
+"""A per-process copy, for a quarter of a second, of the few cache entries that every request reads: the letter with
+its current versions, and the site switches.
+
+Reading them from Redis costs a round trip and an unpickling on every request, about a third of a millisecond of a
+sign POST. A change made in this process forgets the copy at once (`memos_forget`, called wherever the cache entry
+is forgotten); another process sees it at most MEMO_SECONDS later.
+"""
+
+import threading
+
+from cachetools import TTLCache, cached
+
+MEMO_SECONDS = 0.25
+
+_memos = []
+
+
+def memo(*, maxsize=4):
+    """Decorate a function whose answer depends only on its (hashable) arguments and on the shared cache."""
+
+    def decorate(function):
+        memoised = cached(TTLCache(maxsize=maxsize, ttl=MEMO_SECONDS), lock=threading.Lock())(function)
+        _memos.append(memoised)
+        return memoised
+
+    return decorate
+
+
+def memos_forget():
+    for memoised in _memos:
+        memoised.cache_clear()
