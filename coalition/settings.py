@@ -112,6 +112,9 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
+    if REDIS_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport, sharing one client per channel (coalition/core/broker.py).
+        CELERY_BROKER_TRANSPORT = "coalition.core.broker:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

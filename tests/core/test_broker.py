@@ -1,0 +1,37 @@
+"""Mail tasks reach the Redis broker through kombu's transport with one shared client per channel."""
+
+import os
+
+import pytest
+import redis
+
+from coalition.celery import app as celery_app
+from coalition.mail.tasks import send_outgoing_mail
+from tests.conftest import service_missing
+
+
+@pytest.fixture
+def broker(settings):
+    if not os.environ.get("REDIS_URL"):
+        service_missing("REDIS_URL is not set: the broker is Redis")
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("mail")
+    celery_app.conf.task_always_eager = False
+    yield client
+    client.delete("mail")
+
+
+def test_each_published_mail_reaches_the_queue_without_a_new_redis_client_each(broker, monkeypatch):
+    send_outgoing_mail.delay(0)  # the channel and its client are made on first use
+    built = []
+    init = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    for mail_id in (1, 2, 3):
+        send_outgoing_mail.delay(mail_id)
+    assert broker.llen("mail") == 4
+    assert built == []
