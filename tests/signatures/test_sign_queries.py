@@ -4,7 +4,7 @@ import pytest
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
-from tests.conftest import sign_form_data
+from tests.conftest import service_missing, sign_form_data
 
 
 def test_signing_takes_a_bounded_number_of_queries(client, letter, django_assert_max_num_queries):
@@ -49,3 +49,64 @@ def test_signing_a_version_deleted_meanwhile_is_a_clear_error_not_a_crash():
             consent_text="I agree.",
         )
     assert not Signature.objects.exists()
+
+
+def _postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("DATABASE_URL is not PostgreSQL: the one-statement insert is PostgreSQL's")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_signature_and_its_mail_are_stored_in_one_round_trip(client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coalition.mail import services as mail_services
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    coalition_letter()
+    enqueued = []
+    # Only the request's own queries: the worker, which sends the mail, runs in-process under eager Celery.
+    monkeypatch.setattr(mail_services, "mail_enqueue", lambda *, mail_id: enqueued.append(mail_id))
+    client.post("/", sign_form_data(email="first@example.org"))  # the letter and switches are cached
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/", sign_form_data(email="second@example.org")).status_code == 302
+    assert len(queries) == 1, [query["sql"][:80] for query in queries]
+    signature = Signature.objects.get(email="second@example.org")
+    mail = OutgoingMail.objects.get(signature=signature)
+    assert (mail.to, mail.kind, mail.status) == ("second@example.org", "signature_confirmation", "queued")
+    assert enqueued[-1] == mail.pk  # enqueued once committed
+    assert signature.email_domain == "example.org"
+    assert signature.created_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signature_whose_mail_cannot_be_stored_is_not_stored_either():
+    from django.db import connection
+
+    from coalition.signatures.services import signature_create
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    letter = coalition_letter()
+    # The outbox refuses this one address: its row fails after the signature's was written in the same statement.
+    with connection.cursor() as cursor:
+        cursor.execute("""ALTER TABLE mail_outgoingmail ADD CONSTRAINT test_refuse CHECK ("to" <> 'ada@example.org')""")
+    try:
+        with pytest.raises(ValueError):
+            signature_create(
+                letter=letter,
+                letter_version=letter.current_version("en"),
+                name="Ada",
+                email="ada@example.org",
+                craft="writer",
+                consent_text="I agree.",
+            )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE mail_outgoingmail DROP CONSTRAINT test_refuse")
+    assert not Signature.objects.exists()
+    assert not OutgoingMail.objects.exists()
