@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import ipaddress
 from collections import defaultdict
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,13 +42,19 @@ def ip_prefix_hash(ip):
 
     Enough to see a burst from one network, never enough to recover the address.
     """
+    return _prefix_digest(ip or "", settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=4096)
+def _prefix_digest(ip, secret):
+    # Remembered: a signer's network is hashed again by each of their requests, and a flood comes from a few.
     try:
-        address = ipaddress.ip_address((ip or "").split(",")[0].strip())
+        address = ipaddress.ip_address(ip.split(",")[0].strip())
     except ValueError:
         return ""
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return hmac.new(settings.SECRET_KEY.encode(), str(network).encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(secret.encode(), str(network).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 WATCHLIST_CACHE_KEY = "signatures:watchlist"

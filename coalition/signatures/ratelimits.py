@@ -9,7 +9,7 @@ import hashlib
 import ipaddress
 import logging
 import time
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from limits import RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute, RateLimitItemPerSecond
@@ -115,6 +115,7 @@ def _hit(counters):
     return not all(allowed)
 
 
+@lru_cache(maxsize=4096)
 def _address(text):
     """An address from a header value: "1.2.3.4", "1.2.3.4:5555", "[2001:db8::1]:443", "::ffff:1.2.3.4"."""
     text = text.strip()
@@ -146,7 +147,11 @@ def client_ip(request):
 
 def client_network(request):
     """The client as the limit counts it: an IPv4 address, or an IPv6 /64 (what one subscriber is handed)."""
-    address = client_ip(request)
+    return _network(client_ip(request))
+
+
+@lru_cache(maxsize=4096)
+def _network(address):
     if address is None:
         return "unknown"
     if address.version == 6:
