@@ -98,7 +98,10 @@ def mail_enqueue(*, mail_id):
     from .tasks import send_outgoing_mail
 
     try:
-        send_outgoing_mail.delay(mail_id)
+        # Every signature publishes one of these. The queue is Redis's list named "mail": a message to it needs no
+        # exchange or binding declared first (the worker declares its queues when it starts), and its arguments are
+        # one id, so Celery need not declare anything nor build a safe repr of them for each message.
+        send_outgoing_mail.apply_async((mail_id,), declare=[], argsrepr=f"({mail_id},)", kwargsrepr="{}")
     except Exception:
         logger.warning("Could not enqueue mail %s; the periodic job will retry", mail_id, exc_info=True)
 

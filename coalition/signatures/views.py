@@ -1,7 +1,10 @@
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -61,6 +64,16 @@ def _sign(request, letter, version, data):
     )
 
 
+def _to_check_inbox():
+    # Where every sign POST goes: the URL is worked out once per script prefix, not on each signature.
+    return HttpResponseRedirect(_url("signatures:check_inbox", get_script_prefix()))
+
+
+@lru_cache(maxsize=16)
+def _url(name, script_prefix):
+    return reverse(name)
+
+
 def _letter_page(request, *, craft=None):
     """The letter, the count and the form; on a craft's landing page the form starts on that craft."""
     letter, version = letter_and_version_current(get_language())
@@ -75,7 +88,7 @@ def _letter_page(request, *, craft=None):
             return rate_limited(request)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.
-            return redirect("signatures:check_inbox")
+            return _to_check_inbox()
         if email is not None:
             try:
                 _sign(request, letter, version, form.cleaned_data)
@@ -83,7 +96,7 @@ def _letter_page(request, *, craft=None):
                 # The form and the model check the same things; if they ever disagree, the person gets the form back.
                 form.add_error(None, _("We could not record this signature. Please check your details and try again."))
             else:
-                return redirect("signatures:check_inbox")
+                return _to_check_inbox()
     counts = signature_counts(letter=letter)
     context = {
         "letter": letter,

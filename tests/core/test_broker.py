@@ -1,12 +1,14 @@
 """Mail tasks reach the Redis broker through kombu's transport with one shared client per channel."""
 
+import base64
+import json
 import os
 
 import pytest
 import redis
 
 from coalition.celery import app as celery_app
-from coalition.mail.tasks import send_outgoing_mail
+from coalition.mail.services import mail_enqueue
 from tests.conftest import service_missing
 
 
@@ -15,14 +17,15 @@ def broker(settings):
     if not os.environ.get("REDIS_URL"):
         service_missing("REDIS_URL is not set: the broker is Redis")
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("mail")
+    # A broker that never saw a worker: no queue, no binding.
+    client.delete("mail", *client.keys("_kombu.binding.*"))
     celery_app.conf.task_always_eager = False
     yield client
     client.delete("mail")
 
 
 def test_each_published_mail_reaches_the_queue_without_a_new_redis_client_each(broker, monkeypatch):
-    send_outgoing_mail.delay(0)  # the channel and its client are made on first use
+    mail_enqueue(mail_id=0)  # the channel and its client are made on first use
     built = []
     init = redis.Redis.__init__
 
@@ -32,6 +35,10 @@ def test_each_published_mail_reaches_the_queue_without_a_new_redis_client_each(b
 
     monkeypatch.setattr(redis.Redis, "__init__", counting)
     for mail_id in (1, 2, 3):
-        send_outgoing_mail.delay(mail_id)
+        mail_enqueue(mail_id=mail_id)
     assert broker.llen("mail") == 4
     assert built == []
+    # What a worker reads: the task and its argument.
+    message = json.loads(broker.lindex("mail", 0))
+    assert message["headers"]["task"] == "coalition.mail.tasks.send_outgoing_mail"
+    assert json.loads(base64.b64decode(message["body"]))[0] == [3]
