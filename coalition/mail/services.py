@@ -66,12 +66,15 @@ def mail_queue_with_row(row, *, link, kind, to, language="en"):
         row.save_prepare()  # what the model's save() derives before writing
     mail = OutgoingMail(kind=kind, to=to, language=language)
     link_field = OutgoingMail._meta.get_field(link)
-    setattr(mail, link_field.attname, RawSQL('(SELECT "id" FROM "inserted")', ()))
+    quote = connection.ops.quote_name
+    # Identifiers from the models' meta, quoted; the values all go as parameters.
+    inserted_pk = f"(SELECT {quote(type(row)._meta.pk.column)} FROM {quote('inserted')})"  # noqa: S608
+    setattr(mail, link_field.attname, RawSQL(inserted_pk, ()))  # noqa: S611
     row_sql, row_params = _insert_sql(row, [type(row)._meta.pk], connection)
     mail_sql, mail_params = _insert_sql(mail, [OutgoingMail._meta.pk, link_field], connection)
     savepoint = transaction.atomic(using=database) if connection.in_atomic_block else nullcontext()
     with savepoint, connection.cursor() as cursor:
-        cursor.execute(f'WITH "inserted" AS ({row_sql}) {mail_sql}', (*row_params, *mail_params))
+        cursor.execute(f"WITH {quote('inserted')} AS ({row_sql}) {mail_sql}", (*row_params, *mail_params))
         mail.pk, row.pk = cursor.fetchone()
     for instance in (row, mail):
         instance._state.adding = False
@@ -85,6 +88,10 @@ def _insert_sql(instance, returning, connection):
     """The INSERT that instance.save() would send for a new row, with RETURNING `returning`: Django's own compiler,
     so defaults, auto_now_add and the fields' database conversions are the ORM's."""
     meta = instance._meta
+    # Model._save_table also leaves out generated fields and reads back db_default ones; these models have neither.
+    assert not any(
+        field.generated or field.db_returning for field in meta.local_concrete_fields if field is not meta.pk
+    )
     query = InsertQuery(type(instance))
     query.insert_values([field for field in meta.local_concrete_fields if field is not meta.auto_field], [instance])
     compiler = query.get_compiler(connection=connection)

@@ -77,14 +77,16 @@ def _counters(*, kind, value, rates):
     return [(item, ("sign", kind, key)) for item in _items(tuple(rates))]
 
 
+def _key(storage, item, identifiers):
+    return storage.prefixed_key(item.key_for(*identifiers))
+
+
 def _incr_in_one_round_trip(storage, counters):
     """What limits' FixedWindowRateLimiter.hit does for each counter — its own script, keys and expiries — sent to
     Redis in one pipeline instead of one round trip each. None when Redis has forgotten the script (a restart)."""
     pipe = storage.get_connection().pipeline(transaction=False)
     for item, identifiers in counters:
-        pipe.evalsha(
-            storage.lua_incr_expire.sha, 1, storage.prefixed_key(item.key_for(*identifiers)), item.get_expiry(), 1
-        )
+        pipe.evalsha(storage.lua_incr_expire.sha, 1, _key(storage, item, identifiers), item.get_expiry(), 1)
     try:
         counts = pipe.execute()
     except NoScriptError:
@@ -92,19 +94,36 @@ def _incr_in_one_round_trip(storage, counters):
     return [int(count) <= item.amount for count, (item, _) in zip(counts, counters, strict=True)]
 
 
-def _hit(counters):
-    """Count one submission against every counter; True when one of them is exceeded."""
+def _uncount(storage, counters):
+    pipe = storage.get_connection().pipeline(transaction=False)
+    for item, identifiers in counters:
+        pipe.decrby(_key(storage, item, identifiers), 1)
+    pipe.execute()
+
+
+def _hit(first, then=()):
+    """Count one submission against the `first` counters and, unless one of those refuses it, the `then` counters
+    too; True when one of them is exceeded.
+
+    A client over its own limit does not use up the rest's: a single IP refused a thousand times does not exhaust
+    the limit of the domain its addresses are on, which every other signer from that domain shares."""
     global _storage_paused_until
-    if not counters or not settings.RATELIMIT_ENABLE or time.monotonic() < _storage_paused_until:
+    if not (first or then) or not settings.RATELIMIT_ENABLE or time.monotonic() < _storage_paused_until:
         return False
     limiter = _limiter(settings.RATELIMIT_STORAGE_URI)
+    storage = limiter.storage
     try:
-        # Every rate is counted, even after one is exceeded, so a sustained flood stays limited.
+        # Every rate of a kind is counted, even after one is exceeded, so a sustained flood stays limited.
         allowed = None
-        if isinstance(limiter.storage, RedisStorage):
-            allowed = _incr_in_one_round_trip(limiter.storage, counters)
+        if isinstance(storage, RedisStorage):
+            # The common case, one round trip; a refused client's domain count is taken back in a second.
+            allowed = _incr_in_one_round_trip(storage, [*first, *then])
+            if allowed is not None and then and not all(allowed[: len(first)]):
+                _uncount(storage, then)
         if allowed is None:
-            allowed = [limiter.hit(item, *identifiers) for item, identifiers in counters]
+            allowed = [limiter.hit(item, *identifiers) for item, identifiers in first]
+            if all(allowed):
+                allowed += [limiter.hit(item, *identifiers) for item, identifiers in then]
     except (StorageError, RedisError):
         # With the counters unreachable, let people sign rather than refuse everyone; /healthz shows the outage.
         _storage_paused_until = time.monotonic() + STORAGE_PAUSE_SECONDS
@@ -174,7 +193,5 @@ def _domain_counters(email, switches):
 def sign_limited(request, *, email=None, switches=None):
     """Count a sign POST from this client's network and, when the form gave a valid address, from its domain: one
     Redis round trip for all four rates. True when one of them is exceeded."""
-    counters = _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
-    if email is not None:
-        counters += _domain_counters(email, switches)
-    return _hit(counters)
+    network = _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
+    return _hit(network, _domain_counters(email, switches) if email is not None else ())

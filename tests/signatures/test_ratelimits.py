@@ -101,6 +101,19 @@ def test_counts_are_shared_by_every_worker_through_redis(letter, settings, redis
     assert Client(REMOTE_ADDR="198.51.100.7").post("/", sign_form_data(email="b@example.org")).status_code == 429
 
 
+def test_one_client_over_its_limit_does_not_use_up_its_domains_limit(letter, settings):
+    settings.SIGN_RATES = {"ip": ["1/m"], "domain": ["3/m"]}
+    flooder = Client(REMOTE_ADDR="198.51.100.50")
+    statuses = [flooder.post("/", sign_form_data(email=f"f{n}@victim.example")).status_code for n in range(6)]
+    assert statuses == [302, 429, 429, 429, 429, 429]
+    # Two more people on that domain, from their own networks: within the domain's 3 a minute with the flooder's 1.
+    for n, address in enumerate(("203.0.113.1", "203.0.113.2")):
+        response = Client(REMOTE_ADDR=address).post("/", sign_form_data(email=f"staff{n}@victim.example"))
+        assert response.status_code == 302
+    assert Client(REMOTE_ADDR="203.0.113.3").post("/", sign_form_data(email="x@victim.example")).status_code == 429
+    assert Signature.objects.filter(email__endswith="@victim.example").count() == 3
+
+
 def test_limits_still_hold_after_redis_forgets_its_scripts(letter, settings, redis_counters):
     # A restarted Redis has no scripts loaded: the first count loads the library's script again, and counts once.
     settings.SIGN_RATES = {"ip": ["2/m"], "domain": ["100/m"]}
