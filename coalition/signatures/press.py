@@ -10,7 +10,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
@@ -122,22 +122,44 @@ def badge(request):
     return response
 
 
+RESTORED = "restored"
+
+
+def _corrections_rows():
+    """Per day: removals from the public list by reason, and removals undone ("restored").
+
+    A removal is a move to a removal status from a listed one, or from "held" when the hold took the signature off
+    the list (a name held when it confirmed, e.g. by the watchlist, was never listed and is not a correction). An
+    organiser's undo that puts a removed signature back on the list is a correction too, and shown as one."""
+    transitions = AuditEvent.objects.filter(action=AuditEvent.Action.TRANSITION)
+    held_from = Subquery(
+        transitions.filter(signature=OuterRef("signature"), to_status=Status.HELD, id__lt=OuterRef("id"))
+        .order_by("-id")
+        .values("from_status")[:1]
+    )
+    removed = Q(to_status__in=REMOVALS) & (
+        Q(from_status__in=Signature.LISTED_STATUSES)
+        | Q(from_status=Status.HELD, held_from__in=Signature.LISTED_STATUSES)
+    )
+    restored = Q(from_status__in=REMOVALS, to_status__in=Signature.LISTED_STATUSES)
+    return (
+        transitions.annotate(held_from=held_from)
+        .filter(removed | restored)
+        .annotate(
+            day=TruncDate("created_at"),
+            kind=Case(When(restored, then=Value(RESTORED)), default=F("to_status"), output_field=CharField()),
+        )
+        .values("day", "kind")
+        .annotate(n=Count("id"))
+        .order_by("-day", "kind")[:500]
+    )
+
+
 @require_safe
 def corrections(request):
-    """Removals from the list, by day and reason class: counts only, never who."""
-    rows = (
-        AuditEvent.objects.filter(
-            action=AuditEvent.Action.TRANSITION,
-            from_status__in=Signature.LISTED_STATUSES,
-            to_status__in=REMOVALS,
-        )
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "to_status")
-        .annotate(n=Count("id"))
-        .order_by("-day", "to_status")[:500]
-    )
-    labels = dict(Status.choices)
-    entries = [{"day": row["day"], "reason": labels[row["to_status"]], "n": row["n"]} for row in rows]
+    """Removals from the list, and removals undone, by day and reason class: counts only, never who."""
+    labels = {**dict(Status.choices), RESTORED: _("Restored to the list (a removal undone)")}
+    entries = [{"day": row["day"], "reason": labels[row["kind"]], "n": row["n"]} for row in _corrections_rows()]
     return render(request, "signatures/corrections.html", {"entries": entries})
 
 

@@ -49,6 +49,35 @@ def test_the_corrections_log_shows_counts_and_reasons_never_people(client, signa
     assert "Fake Celebrity" not in page and "Changed Mind" not in page and "fake@example.org" not in page
 
 
+def _corrections(client):
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>(\d+)</td></tr>", client.get("/corrections/").text)
+    return {reason: int(n) for reason, n in rows}
+
+
+def test_a_listed_name_held_then_rejected_is_a_correction_but_one_never_listed_is_not(
+    client, signature_factory, admin_user
+):
+    listed = signature_factory(name="Listed First")
+    moderation.signature_move(signature=listed, to=Status.HELD, actor=admin_user)
+    moderation.signature_move(signature=listed, to=Status.REJECTED, actor=admin_user)
+    # Held when it confirmed (the watchlist): never on the list, so its rejection corrects nothing there.
+    never = signature_factory(name="Taika Waititi", status=Status.PENDING, confirmed_at=None)
+    moderation.signature_confirm_by_signer(signature_id=never.pk)
+    never.refresh_from_db()
+    assert never.status == Status.HELD
+    moderation.signature_move(signature=never, to=Status.REJECTED, actor=admin_user)
+    assert _corrections(client) == {"Rejected": 1}
+
+
+def test_a_removal_undone_shows_as_restored(client, signature_factory, admin_user):
+    signature = signature_factory(name="Real After All")
+    moderation.signature_move(signature=signature, to=Status.FRAUDULENT, actor=admin_user)
+    moderation.signature_restore(signature_ids=[signature.pk], actor=admin_user)
+    signature.refresh_from_db()
+    assert signature.status == Status.CONFIRMED
+    assert _corrections(client) == {"Fraudulent": 1, "Restored to the list (a removal undone)": 1}
+
+
 def test_every_feed_link_opens_the_list(client, signature_factory, admin_user):
     names = ["Zoë Writer", "🎬🎬"]
     signatures = [signature_factory(name=name) for name in names]
