@@ -15,8 +15,9 @@ from coalition.letters.selectors import letter_current
 from .models import Craft, Organisation
 from .selectors import (
     COUNTS_CACHE_SECONDS,
+    ORGANISATIONS_PER_PAGE,
     FilterError,
-    organisation_list,
+    organisation_page,
     organisation_public_dict,
     signatory_filters,
     signatory_list,
@@ -89,7 +90,8 @@ class PublicOrganisation(Schema):
 
 
 class OrganisationPage(Schema):
-    count: int
+    count: int = Field(description="Verified organisations in all, on every page.")
+    next: str | None = Field(description="The next page, or null on the last one.")
     results: list[PublicOrganisation]
 
 
@@ -192,14 +194,21 @@ def stats(request, response: HttpResponse):
     return answer
 
 
-@api.api_operation(["HEAD"], "/organisations/", response=OrganisationPage, include_in_schema=False)
+@api.api_operation(["HEAD"], "/organisations/", response={200: OrganisationPage, 400: Error}, include_in_schema=False)
 @api.get(
     "/organisations/",
-    response=OrganisationPage,
+    response={200: OrganisationPage, 400: Error},
     url_name="api_organisations",
     summary="Organisations endorsing the letter",
-    description="Unions, guilds and studios whose endorsement an organiser verified. Never a contact's name or address.",
+    description=(
+        "Unions, guilds and studios whose endorsement an organiser verified, by name. Never a contact's name or "
+        f"address. Pages hold at most {ORGANISATIONS_PER_PAGE}: follow `next` as given."
+    ),
 )
-def organisations(request):
-    rows = [organisation_public_dict(o) for o in organisation_list(letter=letter_current())]
-    return {"count": len(rows), "results": rows}
+def organisations(request, after: str | None = Query(None, description="Cursor from a `next` link.")):
+    rows, following, total = organisation_page(letter=letter_current(), after=after)
+    return {
+        "count": total,
+        "next": _link(request, "after", following),
+        "results": [organisation_public_dict(o) for o in rows],
+    }

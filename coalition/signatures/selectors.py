@@ -1,5 +1,6 @@
 import base64
 import binascii
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -302,6 +303,40 @@ def craft_breakdown(counts):
 
 
 ORGANISATIONS_SHOWN = 1000
+
+
+ORGANISATIONS_PER_PAGE = 500
+
+
+def organisation_page(*, letter, after=None, size=None):
+    """(verified organisations by name, at most `size` of them after the cursor `after`; the cursor of the next page
+    or None; how many there are in all). FilterError for a cursor this did not make."""
+    size = size or ORGANISATIONS_PER_PAGE
+    listed = Organisation.objects.publicly_listed().filter(letter=letter)
+    rows = listed.only("id", "name", "kind", "website", "country", "verified_at").order_by("name", "id")
+    if after is not None:
+        name, pk = _organisation_cursor_decode(after)
+        rows = rows.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
+    rows = list(rows[: size + 1])
+    following = _organisation_cursor_encode(rows[size - 1]) if len(rows) > size else None
+    # One page holds them all, most of the time: no need to count them again.
+    total = len(rows) if after is None and following is None else listed.count()
+    return rows[:size], following, total
+
+
+def _organisation_cursor_encode(organisation):
+    raw = json.dumps([organisation.name, organisation.pk], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _organisation_cursor_decode(cursor):
+    try:
+        name, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        if not isinstance(name, str) or "\x00" in name or type(pk) is not int or pk < 1:
+            raise ValueError("not a cursor we make")
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise FilterError(_("Unknown cursor: follow the next and previous links as given.")) from None
+    return name, pk
 
 
 def organisation_list(*, letter):

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 
 from coalition.signatures.models import AuditEvent, Organisation
 from coalition.signatures.moderation import organisation_set_status
+from tests.factories import OrganisationFactory
 
 VALID = {
     "name": "Screen Actors Union",
@@ -29,7 +30,7 @@ def test_an_organisation_endorses_and_waits_for_an_organiser(client, letter):
     assert organisation.contact_email == "pat@actors-union.example.org"
     assert organisation.domain_matches, "contact address on the website's domain"
     assert "Screen Actors Union" not in client.get("/signatories/").text
-    assert client.get("/api/v1/organisations/").json() == {"count": 0, "results": []}
+    assert client.get("/api/v1/organisations/").json() == {"count": 0, "next": None, "results": []}
 
 
 def test_asking_twice_records_one_endorsement(client, letter):
@@ -230,3 +231,31 @@ def test_the_confirmation_mail_is_in_the_contacts_language(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/organisations/endorse/", VALID, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Confirmez" in mailoutbox[0].subject and "Merci de soutenir" in mailoutbox[0].body
+
+
+def test_the_organisations_api_pages_through_every_verified_organisation_by_name(client, letter, monkeypatch):
+    from coalition.signatures import selectors
+
+    monkeypatch.setattr(selectors, "ORGANISATIONS_PER_PAGE", 2)
+    # Two share a name: the cursor tells them apart.
+    names = ["Actors' Guild", "Écrivains unis", "Musicians Union", "Musicians Union", "Zebra Studio"]
+    for name in names:
+        OrganisationFactory(letter=letter, name=name, verified=True)
+    OrganisationFactory(letter=letter, name="Not Yet Verified")
+    seen, url = [], "/api/v1/organisations/"
+    while url:
+        body = client.get(url).json()
+        assert body["count"] == 5
+        assert len(body["results"]) <= 2
+        seen += [row["name"] for row in body["results"]]
+        url = body["next"]
+    # Every one once (the order of "É" among the others is the database's collation).
+    assert sorted(seen) == sorted(names)
+    assert "Not Yet Verified" not in seen
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "W10", "WyJhIiwgLTFd", "eyJhIjogMX0", "WyJhIiwgdHJ1ZV0"])
+def test_a_bad_organisations_cursor_is_a_clear_400(client, letter, cursor):
+    response = client.get(f"/api/v1/organisations/?after={cursor}")
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]
