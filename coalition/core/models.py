@@ -1,8 +1,8 @@
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .memo import memo, memos_forget
+from .memo import forget_now_and_at_commit, memo
 
 CACHE_KEY = "core:switches"
 
@@ -29,19 +29,13 @@ class Switches(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         # Now, and again once committed: a request in between would store the row as it was before (for 30 s).
-        _switches_forget()
-        transaction.on_commit(_switches_forget, robust=True)
+        forget_now_and_at_commit(CACHE_KEY)
 
     @classmethod
     def current(cls):
         """The switches, shared by every request of this process for up to MEMO_SECONDS: read them, never change
         them (change them with save())."""
         return _switches_current()
-
-
-def _switches_forget():
-    cache.delete(CACHE_KEY)
-    memos_forget()
 
 
 @memo()

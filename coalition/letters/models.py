@@ -1,13 +1,12 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coalition.core.memo import memos_forget
+from coalition.core.memo import forget_now_and_at_commit
 
 
 def letter_cache_key(slug):
@@ -19,14 +18,7 @@ def letter_cache_forget():
     """Forget the cached letter now and again once the change is committed: a page read in between would store the
     rows as they were before the commit. Any change to any letter or version forgets it (a renamed slug or a version
     moved between letters included); the cache holds only the configured letter."""
-    key = letter_cache_key(settings.COALITION_LETTER_SLUG)
-
-    def forget():
-        cache.delete(key)
-        memos_forget()
-
-    forget()
-    transaction.on_commit(forget, robust=True)
+    forget_now_and_at_commit(letter_cache_key(settings.COALITION_LETTER_SLUG))
 
 
 class Letter(models.Model):

@@ -146,13 +146,9 @@ def counts_apply(deltas):
     counts_cache_clear({letter_id for letter_id, _ in deltas})
 
 
-def _notable_preview_keys(letter_ids):
-    return [key for letter_id in letter_ids for key in notable_preview_keys(letter_id)]
-
-
 def counts_cache_clear(letter_ids):
     slugs = Letter.objects.filter(pk__in=letter_ids).values_list("slug", flat=True)
-    cache.delete_many([*(counts_cache_key(slug) for slug in slugs), *_notable_preview_keys(letter_ids)])
+    cache.delete_many([*(counts_cache_key(slug) for slug in slugs), *notable_preview_keys(letter_ids)])
     from coalition.core.wsgi_cache import forget_replays  # the WSGI layer imports the signatures app
 
     # Again once committed: under threaded workers another thread may remember an answer read in between.
@@ -293,7 +289,7 @@ def signature_set_notable(*, signature_ids, notable, actor):
     )
     Signature.objects.filter(pk__in=ids).update(notable=notable)
     letter_ids = Signature.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
-    cache.delete_many(_notable_preview_keys(letter_ids))
+    cache.delete_many(notable_preview_keys(letter_ids))
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -391,7 +387,7 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     AuditEvent.objects.create(
         action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
     )
-    cache.delete_many(_notable_preview_keys([signature.letter_id]))
+    cache.delete_many(notable_preview_keys([signature.letter_id]))
     if "profile_url" in changed:
         # The "channel verified" mark was for the old link: proven again, or not shown.
         Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)

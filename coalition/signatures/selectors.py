@@ -77,23 +77,36 @@ def filters_query(filters):
     return urlencode({key: value for key, value in params.items() if value})
 
 
-def cursor_encode(signature):
-    raw = f"{signature.confirmed_at.isoformat()}|{signature.pk}"
+def _unknown_cursor():
+    # Translated when raised, in the reader's language.
+    return FilterError(_("Unknown cursor: follow the next and previous links as given."))
+
+
+def _cursor_text(raw):
+    """A cursor's text as it goes in a link: URL-safe base64, without padding."""
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_raw(cursor):
+    """The text of a cursor made by _cursor_text. Raises ValueError (binascii.Error, UnicodeError) for anything else."""
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+
+
+def cursor_encode(signature):
+    return _cursor_text(f"{signature.confirmed_at.isoformat()}|{signature.pk}")
 
 
 def cursor_decode(cursor):
     """(confirmed_at, id) from a cursor made by cursor_encode; FilterError for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, pk = raw.split("|")
+        stamp, pk = _cursor_raw(cursor).split("|")
         moment, pk = datetime.fromisoformat(stamp), int(pk)
         if moment.tzinfo is None or pk < 1:
             raise ValueError("not a cursor we make")
         # In UTC, as cursors are made: a year-9999 or year-1 moment in a far time zone is out of range there.
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError, binascii.Error, UnicodeError):
-        raise FilterError(_("Unknown cursor: follow the next and previous links as given.")) from None
+        raise _unknown_cursor() from None
     return moment, pk
 
 
@@ -213,15 +226,19 @@ NOTABLE_PREVIEW_SECONDS = 60
 NOTABLE_PREVIEW_SIZE = 12
 
 
-def notable_preview_keys(letter_id):
-    """The cached previews of a letter, one per language (craft labels are translated)."""
-    return [f"signatures:notable-preview:{letter_id}:{code}" for code, _ in settings.LANGUAGES]
+def _notable_preview_key(letter_id, language):
+    return f"signatures:notable-preview:{letter_id}:{language}"
+
+
+def notable_preview_keys(letter_ids):
+    """The cached previews of these letters, one per language (craft labels are translated)."""
+    return [_notable_preview_key(letter_id, code) for letter_id in letter_ids for code, _ in settings.LANGUAGES]
 
 
 def signatory_notable_preview(*, letter):
     """A few notable signatories for the letter page, cached: the busiest page should not query for them each time.
     Moderation clears it (a move, a notable mark, a signer's edit), so a removal shows on the letter page at once too."""
-    key = f"signatures:notable-preview:{letter.pk}:{get_language()}"
+    key = _notable_preview_key(letter.pk, get_language())
     rows = cache.get(key)
     if rows is None:
         rows = [signatory_public_dict(s) for s in signatory_notable(letter=letter, limit=NOTABLE_PREVIEW_SIZE)]
@@ -303,8 +320,6 @@ def craft_breakdown(counts):
 
 
 ORGANISATIONS_SHOWN = 1000
-
-
 ORGANISATIONS_PER_PAGE = 500
 
 
@@ -312,40 +327,42 @@ def organisation_page(*, letter, after=None, size=None):
     """(verified organisations by name, at most `size` of them after the cursor `after`; the cursor of the next page
     or None; how many there are in all). FilterError for a cursor this did not make."""
     size = size or ORGANISATIONS_PER_PAGE
-    listed = Organisation.objects.publicly_listed().filter(letter=letter)
-    rows = listed.only("id", "name", "kind", "website", "country", "verified_at").order_by("name", "id")
+    rows = _organisations_by_name(letter)
     if after is not None:
         name, pk = _organisation_cursor_decode(after)
         rows = rows.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
     rows = list(rows[: size + 1])
     following = _organisation_cursor_encode(rows[size - 1]) if len(rows) > size else None
     # One page holds them all, most of the time: no need to count them again.
-    total = len(rows) if after is None and following is None else listed.count()
+    total = len(rows) if after is None and following is None else _organisations_by_name(letter).count()
     return rows[:size], following, total
 
 
 def _organisation_cursor_encode(organisation):
-    raw = json.dumps([organisation.name, organisation.pk], ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _cursor_text(json.dumps([organisation.name, organisation.pk], ensure_ascii=False))
 
 
 def _organisation_cursor_decode(cursor):
     try:
-        name, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        name, pk = json.loads(_cursor_raw(cursor))
         if not isinstance(name, str) or "\x00" in name or type(pk) is not int or pk < 1:
             raise ValueError("not a cursor we make")
     except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise FilterError(_("Unknown cursor: follow the next and previous links as given.")) from None
+        raise _unknown_cursor() from None
     return name, pk
 
 
 def organisation_list(*, letter):
     """Verified organisations, by name, with only their public fields."""
+    return _organisations_by_name(letter)[:ORGANISATIONS_SHOWN]
+
+
+def _organisations_by_name(letter):
     return (
         Organisation.objects.publicly_listed()
         .filter(letter=letter)
         .only("id", "name", "kind", "website", "country", "verified_at")
-        .order_by("name", "id")[:ORGANISATIONS_SHOWN]
+        .order_by("name", "id")
     )
 
 
