@@ -42,3 +42,27 @@ def test_each_published_mail_reaches_the_queue_without_a_new_redis_client_each(b
     message = json.loads(broker.lindex("mail", 0))
     assert message["headers"]["task"] == "coalition.mail.tasks.send_outgoing_mail"
     assert json.loads(base64.b64decode(message["body"]))[0] == [3]
+
+
+def test_a_published_mail_is_the_message_celery_itself_would_send(broker):
+    from coalition.mail.tasks import send_outgoing_mail
+
+    # What apply_async sends for the same task and argument, next to what every signature publishes.
+    send_outgoing_mail.apply_async((7,))
+    mail_enqueue(mail_id=7)
+    ours, celerys = (json.loads(broker.lindex("mail", index)) for index in (0, 1))
+    assert set(ours["headers"]) == set(celerys["headers"])
+    for header in ("lang", "task", "argsrepr", "kwargsrepr", "eta", "expires", "retries", "timelimit"):
+        assert ours["headers"][header] == celerys["headers"][header], header
+    assert ours["headers"]["root_id"] == ours["headers"]["id"] == ours["properties"]["correlation_id"]
+    assert ours["headers"]["id"] != celerys["headers"]["id"]
+    assert base64.b64decode(ours["body"]) == base64.b64decode(celerys["body"])
+    assert (
+        ours["properties"]["delivery_info"]
+        == celerys["properties"]["delivery_info"]
+        == {
+            "exchange": "",
+            "routing_key": "mail",
+        }
+    )
+    assert ours["properties"]["delivery_mode"] == celerys["properties"]["delivery_mode"]

@@ -110,3 +110,62 @@ def test_a_signature_whose_mail_cannot_be_stored_is_not_stored_either():
             cursor.execute("ALTER TABLE mail_outgoingmail DROP CONSTRAINT test_refuse")
     assert not Signature.objects.exists()
     assert not OutgoingMail.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_each_signature_stores_its_own_details_as_a_plain_save_would():
+    from django.forms.models import model_to_dict
+
+    from coalition.signatures.moderation import ip_prefix_hash
+    from coalition.signatures.services import signature_create
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    letter = coalition_letter()
+    version = letter.current_version("en")
+    common = {"letter": letter, "letter_version": version, "consent_text": "I agree."}
+    # The statement is built once and reused: each signature must still carry its own values.
+    first, _ = signature_create(
+        **common,
+        name="Agnès Varda",
+        email="agnes@example.fr",
+        craft="director",
+        affiliation="SRF",
+        country="FR",
+        public=False,
+        language="fr",
+        ip="192.0.2.7",
+    )
+    second, _ = signature_create(
+        **common, name="Ada Writer", email="ada@example.org", craft="writer", profile_url="https://example.org/ada"
+    )
+    saved = Signature(
+        **common,
+        name="Ada Writer",
+        email="ada.copy@example.org",
+        craft="writer",
+        profile_url="https://example.org/ada",
+        ip_prefix_hash=ip_prefix_hash(""),
+        mails_sent=1,
+    )
+    saved.save()
+
+    def stored(signature):
+        row = model_to_dict(Signature.objects.get(pk=signature.pk))
+        return {key: value for key, value in row.items() if key not in ("id", "email")}
+
+    assert stored(second) == stored(saved)
+    agnes = Signature.objects.get(pk=first.pk)
+    assert (agnes.name, agnes.craft, agnes.affiliation, agnes.country, agnes.public, agnes.language) == (
+        "Agnès Varda",
+        "director",
+        "SRF",
+        "FR",
+        False,
+        "fr",
+    )
+    assert agnes.email_domain == "example.fr"
+    assert agnes.ip_prefix_hash == ip_prefix_hash("192.0.2.7") != second.ip_prefix_hash
+    assert agnes.created_at < Signature.objects.get(pk=second.pk).created_at
+    mails = {mail.to: (mail.language, mail.signature_id) for mail in OutgoingMail.objects.all()}
+    assert mails == {"agnes@example.fr": ("fr", first.pk), "ada@example.org": ("en", second.pk)}
