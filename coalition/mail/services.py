@@ -112,12 +112,16 @@ def _insert_fields(model):
 
 def _insert_sql(instance, returning, connection):
     """The INSERT that instance.save() would send for a new row, with RETURNING `returning`, by Django's own
-    compiler. Only its SQL is kept: each field's value is a placeholder, but for an expression (the link)."""
+    compiler. Only its SQL is kept, so each value must be a plain placeholder, but for an expression (the link)."""
+    fields = _insert_fields(type(instance))
     query = InsertQuery(type(instance))
-    query.insert_values(_insert_fields(type(instance)), [instance])
+    query.insert_values(fields, [instance])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = returning
-    [(sql, _)] = compiler.as_sql()
+    [(sql, params)] = compiler.as_sql()
+    links = [field for field in fields if hasattr(getattr(instance, field.attname), "resolve_expression")]
+    if len(params) != len(fields) - len(links) or any(hasattr(field, "get_placeholder") for field in fields):
+        raise TypeError(f"{type(instance).__name__}: a value that is not one plain placeholder")
     return sql
 
 
@@ -138,23 +142,26 @@ def mail_enqueue(*, mail_id):
     from .tasks import send_outgoing_mail
 
     try:
-        if send_outgoing_mail.app.conf.task_always_eager:
-            send_outgoing_mail.apply_async((mail_id,))  # run here, as without a broker
+        app = send_outgoing_mail.app
+        route = None if app.conf.task_always_eager else _plain_route(send_outgoing_mail)
+        if route is None or app.current_worker_task is not None:
+            # Eager (run here); or inside the periodic job's requeue, whose messages apply_async links to it.
+            send_outgoing_mail.apply_async((mail_id,))
         else:
-            _publish(send_outgoing_mail, mail_id)
+            _publish(send_outgoing_mail, mail_id, route)
     except Exception:
         logger.warning("Could not enqueue mail %s; the periodic job will retry", mail_id, exc_info=True)
 
 
-def _publish(task, mail_id):
-    """The message apply_async would send for task(mail_id), built and published by the same Celery calls
+def _publish(task, mail_id, route):
+    """The message apply_async sends for task(mail_id), built and published by the calls it makes itself
     (app.amqp.create_task_message and send_task_message, task protocol 2), on a producer from the app's pool.
 
-    Every signature publishes one of these, and apply_async costs about twice as much CPU as these two calls: it
-    works out the task's options and route again each time, looks for a parent task and a result backend, and builds
-    a result object nobody reads. Here the route is worked out once per process; no result is kept (none is
-    configured); the queue is Redis's list named "mail", which needs no exchange or binding declared first (the
-    worker declares its queues when it starts); the one id needs no safe repr."""
+    Every signature publishes one of these, and apply_async costs about twice the CPU of these two calls: for each
+    message it works out the task's options and route again, looks for a parent task and a result backend, and
+    builds a result object nobody reads. _plain_route says when none of that changes the message. The queue is
+    Redis's list named "mail", which needs no exchange or binding declared first (the worker declares its queues
+    when it starts), and the one id needs no safe repr."""
     app = task.app
     message = app.amqp.create_task_message(
         uuid(),
@@ -162,17 +169,30 @@ def _publish(task, mail_id):
         (mail_id,),
         {},
         reply_to=app.thread_oid,
-        ignore_result=True,
+        ignore_result=task.ignore_result,
         argsrepr=f"({mail_id},)",
         kwargsrepr="{}",
     )
     with app.producer_or_acquire() as producer:
-        app.amqp.send_task_message(producer, task.name, message, **_route(task), declare=[])
+        app.amqp.send_task_message(producer, task.name, message, **route, declare=[])
 
 
 @cache
-def _route(task):
-    return task.app.amqp.router.route({}, task.name, (), {}, task)
+def _plain_route(task):
+    """The task's route, worked out once, when its messages need nothing else from apply_async: no publish options
+    of the task's own (time limits, expiry, priority, another serializer), no result backend to tell, no task-sent
+    events. None otherwise: then apply_async sends each message."""
+    app = task.app
+    conf = app.conf
+    own_options = {key: value for key, value in task._get_exec_options().items() if value is not None}
+    if (
+        own_options.keys() - {"serializer"}
+        or own_options.get("serializer", conf.task_serializer) != conf.task_serializer
+        or conf.result_backend
+        or conf.task_send_sent_event
+    ):
+        return None
+    return app.amqp.router.route({}, task.name, (), {}, task)
 
 
 def _is_temporary(exc):

@@ -51,9 +51,10 @@ def test_a_published_mail_is_the_message_celery_itself_would_send(broker):
     send_outgoing_mail.apply_async((7,))
     mail_enqueue(mail_id=7)
     ours, celerys = (json.loads(broker.lindex("mail", index)) for index in (0, 1))
-    assert set(ours["headers"]) == set(celerys["headers"])
-    for header in ("lang", "task", "argsrepr", "kwargsrepr", "eta", "expires", "retries", "timelimit"):
-        assert ours["headers"][header] == celerys["headers"][header], header
+    ids = {"id", "root_id"}
+    assert {k: v for k, v in ours["headers"].items() if k not in ids} == {
+        k: v for k, v in celerys["headers"].items() if k not in ids
+    }
     assert ours["headers"]["root_id"] == ours["headers"]["id"] == ours["properties"]["correlation_id"]
     assert ours["headers"]["id"] != celerys["headers"]["id"]
     assert base64.b64decode(ours["body"]) == base64.b64decode(celerys["body"])
@@ -65,4 +66,39 @@ def test_a_published_mail_is_the_message_celery_itself_would_send(broker):
             "routing_key": "mail",
         }
     )
-    assert ours["properties"]["delivery_mode"] == celerys["properties"]["delivery_mode"]
+    for name in ("reply_to", "delivery_mode", "priority", "body_encoding"):
+        assert ours["properties"][name] == celerys["properties"][name], name
+
+
+def test_a_task_with_publish_options_of_its_own_is_sent_by_apply_async_with_them(broker, monkeypatch):
+    from coalition.mail import services
+    from coalition.mail.tasks import send_outgoing_mail
+
+    services._plain_route.cache_clear()
+    monkeypatch.setattr(send_outgoing_mail, "expires", 3600)
+    monkeypatch.setattr(send_outgoing_mail, "_exec_options", None)  # Celery remembers a task's options
+    try:
+        mail_enqueue(mail_id=8)
+    finally:
+        services._plain_route.cache_clear()
+    message = json.loads(broker.lindex("mail", 0))
+    assert message["headers"]["expires"] is not None
+
+
+@pytest.mark.django_db
+def test_mail_requeued_by_the_periodic_job_is_linked_to_it(broker, letter, django_capture_on_commit_callbacks):
+    from coalition.mail import services
+    from coalition.mail.models import OutgoingMail
+    from coalition.mail.tasks import requeue_owed_mail
+    from tests.factories import SignatureFactory
+
+    with django_capture_on_commit_callbacks(execute=False):  # as if the broker was down when it was signed
+        services.mail_queue(
+            kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to="a@example.org", signature=SignatureFactory(letter=letter)
+        )
+    OutgoingMail.objects.update(created_at=OutgoingMail.objects.get().created_at - services.REQUEUE_GRACE * 2)
+    job = requeue_owed_mail.apply()
+    assert job.get() == 1
+    message = json.loads(broker.lindex("mail", 0))
+    assert message["headers"]["parent_id"] == message["headers"]["root_id"] == job.id
+    assert json.loads(base64.b64decode(message["body"]))[0] == [OutgoingMail.objects.get().pk]
