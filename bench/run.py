@@ -40,8 +40,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 ONLY = [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
 WORKERS = 2
 # The sign POST and its reference are measured in alternating pairs, this many times; the ratio reported is the
-# median pair's. On a shared machine one pair can be off by a quarter either way.
-RATIO_ROUNDS = int(os.environ.get("BENCH_RATIO_ROUNDS", "3"))
+# median pair's. On a shared machine one pair can be off by a quarter either way, and a median of three still moved by
+# a tenth between two runs of the same code.
+RATIO_ROUNDS = int(os.environ.get("BENCH_RATIO_ROUNDS", "5"))
 # Extra gunicorn arguments, to compare a setting (e.g. "--worker-class gthread --threads 4") with the default.
 GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
 # Domains of the addresses the sign POST and the reference view make, so that a later run can tidy them away.

@@ -1,5 +1,7 @@
 """Signing is the site's hot write path: what it costs in round trips is bounded (the speed is `make bench`'s)."""
 
+from unittest import mock
+
 import pytest
 
 from coalition.mail.models import OutgoingMail
@@ -71,10 +73,13 @@ def test_on_postgresql_a_signature_and_its_mail_are_stored_in_one_round_trip(cli
     enqueued = []
     # Only the request's own queries: the worker, which sends the mail, runs in-process under eager Celery.
     monkeypatch.setattr(mail_services, "mail_enqueue", lambda *, mail_id: enqueued.append(mail_id))
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # as in production: sessions last
     client.post("/", sign_form_data(email="first@example.org"))  # the letter and switches are cached
     with CaptureQueriesContext(connection) as queries:
         assert client.post("/", sign_form_data(email="second@example.org")).status_code == 302
     assert len(queries) == 1, [query["sql"][:80] for query in queries]
+    # Prepared once by this database session, for the first signature: PostgreSQL does not parse it again.
+    assert queries[0]["sql"].startswith("EXECUTE coalition_")
     signature = Signature.objects.get(email="second@example.org")
     mail = OutgoingMail.objects.get(signature=signature)
     assert (mail.to, mail.kind, mail.status) == ("second@example.org", "signature_confirmation", "queued")
@@ -169,3 +174,65 @@ def test_on_postgresql_each_signature_stores_its_own_details_as_a_plain_save_wou
     assert agnes.created_at < Signature.objects.get(pk=second.pk).created_at
     mails = {mail.to: (mail.language, mail.signature_id) for mail in OutgoingMail.objects.all()}
     assert mails == {"agnes@example.fr": ("fr", first.pk), "ada@example.org": ("en", second.pk)}
+
+
+def _sign_and_capture(client, email):
+    """The first word of each statement the sign POST sent (the mail is not sent: eager Celery would send it here)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coalition.mail import services as mail_services
+
+    with mock.patch.object(mail_services, "mail_enqueue"), CaptureQueriesContext(connection) as queries:
+        assert client.post("/", sign_form_data(email=email)).status_code == 302
+    assert Signature.objects.filter(email=email).exists()
+    assert OutgoingMail.objects.filter(to=email).exists()
+    return [query["sql"].split(" ", 1)[0] for query in queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_new_or_reset_database_session_prepares_the_signing_statement_again(client, monkeypatch):
+    from django.db import connection
+
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    coalition_letter()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    _sign_and_capture(client, "first@example.org")
+    connection.close()  # a new session: CONN_MAX_AGE reached, or the database restarted
+    assert _sign_and_capture(client, "second@example.org")[-2:] == ["PREPARE", "EXECUTE"]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's reset does to a session
+    # The statement is gone: the EXECUTE fails, and the statement is prepared and run again.
+    assert _sign_and_capture(client, "third@example.org")[-3:] == ["EXECUTE", "PREPARE", "EXECUTE"]
+    assert Signature.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_behind_a_transaction_pooler_the_signing_statement_is_sent_whole(client, monkeypatch):
+    from django.db import connection
+
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    coalition_letter()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    # DATABASE_TRANSACTION_POOLER: PgBouncer's transaction mode, where each transaction may get another session.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    for email in ("first@example.org", "second@example.org"):
+        assert _sign_and_capture(client, email)[-1] == "WITH"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_with_a_connection_per_request_the_signing_statement_is_sent_whole(client, monkeypatch):
+    from django.db import connection
+
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    coalition_letter()
+    # CONN_MAX_AGE=0: the session ends with the request, and preparing would cost a round trip more.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    for email in ("first@example.org", "second@example.org"):
+        assert _sign_and_capture(client, email)[-1:] == ["WITH"]
