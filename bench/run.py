@@ -104,6 +104,7 @@ def prepare():
 
     from bench.seed import seed_signatures
     from coalition.letters.selectors import letter_current
+    from coalition.mail.models import OutgoingMail
     from coalition.signatures.models import Signature, SignatureCount
 
     say("migrating")
@@ -122,10 +123,14 @@ def prepare():
         say(f"seeded in {time.monotonic() - started:.0f} s")
     else:
         say(f"{counted:,} counted signatures already there: no seeding")
-    say("VACUUM ANALYZE (the visibility map lets the list use index-only scans, as autovacuum would)")
+    # What autovacuum would do, were it on (it is off on some machines): the visibility map lets the list use
+    # index-only scans, and the outbox rows deleted with earlier runs' signatures leave no dead entries behind for
+    # this run's POSTs to insert among (a quarter of a million of them, unvacuumed, made the sign POST erratic).
+    say("VACUUM ANALYZE of the signatures and the outbox")
     started = time.monotonic()
     with connection.cursor() as cursor:  # Django runs in autocommit: VACUUM needs to be outside a transaction
-        cursor.execute(f"VACUUM ANALYZE {Signature._meta.db_table}")
+        for model in (Signature, OutgoingMail):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     say(f"vacuumed in {time.monotonic() - started:.0f} s")
     # Rate-limit counters and queued mail from earlier runs.
     cache.clear()

@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 from celery.utils import uuid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import OperationalError, connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
@@ -102,6 +102,8 @@ def _insert_with_row_sql(model, link, database):
 
 # Per database session (the raw connection): the names of the statements it has prepared.
 _prepared = weakref.WeakKeyDictionary()
+_STATEMENT_LOST = "26000"  # invalid_sql_statement_name: EXECUTE of a statement the session does not have
+_STATEMENT_EXISTS = "42P05"  # duplicate_prepared_statement: PREPARE of one it has
 
 
 def _execute_prepared(connection, sql, params):
@@ -110,9 +112,11 @@ def _execute_prepared(connection, sql, params):
     PostgreSQL then parses and plans it once per session instead of for every signature: that was more than half of
     the database's CPU for a signature. Inside a caller's transaction it runs under a savepoint, so a failed insert
     leaves that transaction usable. A session that lost the statement (DEALLOCATE, a pooler's reset) prepares it
-    again. The statement is sent whole each time when sessions do not last: with a connection per request
-    (CONN_MAX_AGE=0), where preparing would cost a round trip more, and behind a pooler that hands each transaction
-    another session (PgBouncer's transaction mode, DATABASE_TRANSACTION_POOLER)."""
+    again; one that has it when this process thought not (a PREPARE whose answer never came back) runs it.
+
+    The statement is sent whole each time when sessions do not last: with a connection per request (CONN_MAX_AGE=0),
+    where preparing would cost a round trip more, and behind a pooler that hands each transaction another session
+    (PgBouncer's transaction mode, DATABASE_TRANSACTION_POOLER)."""
     name = "coalition_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
     whole = connection.settings_dict["CONN_MAX_AGE"] == 0 or connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"]
     for attempt in (1, 2):
@@ -128,10 +132,16 @@ def _execute_prepared(connection, sql, params):
                     names.add(name)
                 cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
                 return cursor.fetchone()
-        except OperationalError as exc:
-            if attempt == 2 or getattr(exc.__cause__, "pgcode", None) != "26000":  # invalid_sql_statement_name
+        except DatabaseError as exc:
+            code = getattr(exc.__cause__, "pgcode", None)
+            if attempt == 2 or code not in (_STATEMENT_LOST, _STATEMENT_EXISTS):
                 raise
-            _prepared.pop(connection.connection, None)
+            # The session and this process disagreed on whether it holds the statement: it now says which.
+            names = _prepared.setdefault(connection.connection, set())
+            if code == _STATEMENT_LOST:
+                names.discard(name)
+            else:
+                names.add(name)
 
 
 def _numbered(sql, count):

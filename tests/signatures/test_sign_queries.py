@@ -187,7 +187,8 @@ def _sign_and_capture(client, email):
         assert client.post("/", sign_form_data(email=email)).status_code == 302
     assert Signature.objects.filter(email=email).exists()
     assert OutgoingMail.objects.filter(to=email).exists()
-    return [query["sql"].split(" ", 1)[0] for query in queries]
+    words = [query["sql"].split(" ", 1)[0] for query in queries]
+    return [word for word in words if word not in ("SAVEPOINT", "RELEASE", "ROLLBACK")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -236,3 +237,29 @@ def test_on_postgresql_with_a_connection_per_request_the_signing_statement_is_se
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     for email in ("first@example.org", "second@example.org"):
         assert _sign_and_capture(client, email)[-1:] == ["WITH"]
+
+
+@pytest.mark.django_db
+def test_on_postgresql_a_prepared_signing_statement_inside_a_transaction_recovers_from_its_session(client, monkeypatch):
+    from django.db import connection
+
+    from coalition.mail import services as mail_services
+    from tests.factories import coalition_letter
+
+    _postgresql()
+    coalition_letter()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    assert connection.in_atomic_block  # the test's transaction: each attempt runs under a savepoint
+    # The same address twice: the prepared statement fails on the unique constraint, the savepoint is rolled back,
+    # and the person is mailed again, as for any second submission.
+    for _ in range(2):
+        statements = _sign_and_capture(client, "twice@example.org")
+        assert "EXECUTE" in statements and "WITH" not in statements
+    assert Signature.objects.get(email="twice@example.org").mails_sent == 2
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert _sign_and_capture(client, "after-reset@example.org")[-3:] == ["EXECUTE", "PREPARE", "EXECUTE"]
+    # This process forgot it had prepared the statement (say a PREPARE whose answer never came back): the session
+    # says it has it, and it is run.
+    mail_services._prepared.clear()
+    assert _sign_and_capture(client, "after-forgetting@example.org")[-2:] == ["PREPARE", "EXECUTE"]
