@@ -20,7 +20,7 @@ from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
-from .ratelimits import client_ip, sign_limited
+from .ratelimits import SignCounting, client_ip, sign_limited
 from .selectors import (
     NO_FILTERS,
     PUBLIC_CSV_HEADER,
@@ -82,9 +82,12 @@ def _letter_page(request, *, craft=None):
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
         # Every POST counts against the client's network; one with a valid address against its domain too. Bots
-        # are not validated at all.
-        email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
-        if sign_limited(request, email=email, switches=switches):
+        # are not validated at all. The counts travel to Redis while the form is validated.
+        typed = None if form.is_bot else request.POST.get("email")
+        with SignCounting(request, typed_email=typed, switches=switches) as counting:
+            email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
+            limited = counting.limited(email)
+        if limited:
             return rate_limited(request)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.

@@ -176,3 +176,51 @@ def test_a_mistyped_rate_stops_the_site_at_startup(rate):
     )
     assert out.returncode != 0
     assert "Sign rates look like 10/m" in out.stderr
+
+
+def _statuses(*emails, first_address=1):
+    # Each from a network of its own: only the domain's limit can refuse them.
+    return [
+        Client(REMOTE_ADDR=f"203.0.113.{first_address + n}").post("/", sign_form_data(email=email)).status_code
+        for n, email in enumerate(emails)
+    ]
+
+
+def test_an_invalid_address_does_not_count_against_the_domain_it_names(letter, settings, redis_counters):
+    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["2/m"]}
+    # Counted against victim.example as typed, then taken back once the form finds the address invalid.
+    assert _statuses("no spaces@victim.example", "two..dots@victim.example") == [400, 400]
+    # The domain's two a minute are still there, counted once each however the address was capitalised.
+    assert _statuses("Ada@Victim.Example", "bob@VICTIM.EXAMPLE", "cy@victim.example", first_address=10) == [
+        302,
+        302,
+        429,
+    ]
+    assert Signature.objects.filter(email__endswith="@victim.example").count() == 2
+
+
+def test_an_internationalised_domain_is_one_domain_however_it_is_written(letter, settings, redis_counters):
+    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
+    # Counted once validated (its punycode spelling), not as typed.
+    assert _statuses("ada@bücher.example", "bob@xn--bcher-kva.example") == [302, 429]
+
+
+def test_a_count_whose_answer_was_never_read_gives_its_connection_back_closed(letter, settings, redis_counters, rf):
+    from coalition.core.models import Switches
+    from coalition.signatures.ratelimits import SignCounting, _limiter
+
+    settings.SIGN_RATES = {"ip": ["2/m"], "domain": ["100/m"]}
+    pool = _limiter(settings.RATELIMIT_STORAGE_URI).storage.get_connection().connection_pool
+    request = rf.post("/", REMOTE_ADDR="198.51.100.77")
+    with pytest.raises(RuntimeError), SignCounting(request, typed_email="a@example.org", switches=Switches()) as c:
+        connection = c.connection
+        raise RuntimeError("the form failed before the answers were read")
+    # Back in the pool, closed: its unread answers cannot reach the next request.
+    assert connection._sock is None
+    assert not pool._in_use_connections
+    # The next requests read their own counts: the second and third for this network (the first counted too).
+    with SignCounting(request, typed_email="a@example.org", switches=Switches()) as counting:
+        assert counting.limited("a@example.org") is False
+    with SignCounting(request, typed_email="a@example.org", switches=Switches()) as counting:
+        assert counting.limited("a@example.org") is True
+    assert not pool._in_use_connections
