@@ -117,7 +117,7 @@ def _execute_prepared(connection, sql, params):
     The statement is sent whole each time when sessions do not last: with a connection per request (CONN_MAX_AGE=0),
     where preparing would cost a round trip more, and behind a pooler that hands each transaction another session
     (PgBouncer's transaction mode, DATABASE_TRANSACTION_POOLER)."""
-    name = "coalition_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    name, prepare, execute = _statement(sql, len(params))
     whole = connection.settings_dict["CONN_MAX_AGE"] == 0 or connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"]
     for attempt in (1, 2):
         savepoint = transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
@@ -128,9 +128,9 @@ def _execute_prepared(connection, sql, params):
                     return cursor.fetchone()
                 names = _prepared.setdefault(connection.connection, set())
                 if name not in names:
-                    cursor.execute(f"PREPARE {name} AS {_numbered(sql, len(params))}")
+                    cursor.execute(prepare)
                     names.add(name)
-                cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+                cursor.execute(execute, params)
                 return cursor.fetchone()
         except DatabaseError as exc:
             code = getattr(exc.__cause__, "pgcode", None)
@@ -144,12 +144,16 @@ def _execute_prepared(connection, sql, params):
                 names.add(name)
 
 
-def _numbered(sql, count):
-    """%s placeholders as PostgreSQL's $1, $2, ... (the SQL is Django's compiler's: no literal %)."""
+@lru_cache(maxsize=16)
+def _statement(sql, count):
+    """The name, PREPARE and EXECUTE of `sql`, worked out once: %s placeholders become PostgreSQL's $1, $2, ...
+    (the SQL is Django's compiler's: no literal %)."""
     parts = sql.split("%s")
     if len(parts) != count + 1 or "%" in "".join(parts):
         raise ValueError("unexpected placeholders in a statement to prepare")
-    return "".join(f"{part}${index}" for index, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    name = "coalition_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    numbered = "".join(f"{part}${index}" for index, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    return name, f"PREPARE {name} AS {numbered}", f"EXECUTE {name} ({', '.join(['%s'] * count)})"
 
 
 def _insert_fields(model):

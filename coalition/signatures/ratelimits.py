@@ -88,11 +88,20 @@ def _incr_in_one_round_trip(storage, counters):
     Redis in one pipeline instead of one round trip each. None when Redis has forgotten the script (a restart)."""
     pipe = storage.get_connection().pipeline(transaction=False)
     for item, identifiers in counters:
-        pipe.evalsha(storage.lua_incr_expire.sha, 1, _key(storage, item, identifiers), item.get_expiry(), 1)
+        pipe.evalsha(*_incr_args(storage, item, identifiers))
     try:
         counts = pipe.execute()
     except NoScriptError:
         return None
+    return _allowed(counts, counters)
+
+
+def _incr_args(storage, item, identifiers):
+    """EVALSHA's arguments for one count: the library's own script, key and expiry."""
+    return storage.lua_incr_expire.sha, 1, _key(storage, item, identifiers), item.get_expiry(), 1
+
+
+def _allowed(counts, counters):
     return [int(count) <= item.amount for count, (item, _) in zip(counts, counters, strict=True)]
 
 
@@ -208,8 +217,11 @@ def _domain_counters(email, switches):
 def sign_limited(request, *, email=None, switches=None):
     """Count a sign POST from this client's network and, when the form gave a valid address, from its domain: one
     Redis round trip for all four rates. True when one of them is exceeded."""
-    network = _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
-    return _hit(network, _domain_counters(email, switches) if email is not None else ())
+    return _hit(_network_counters(request, switches), _domain_counters(email, switches) if email is not None else ())
+
+
+def _network_counters(request, switches):
+    return _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
 
 
 class SignCounting:
@@ -225,7 +237,7 @@ class SignCounting:
 
     def __init__(self, request, *, typed_email=None, switches=None):
         self.switches = switches
-        self.network = _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
+        self.network = _network_counters(request, switches)
         guess = _guess(typed_email)
         self.guessed = _domain_counters(guess, switches) if guess else []
         self.connection = None
@@ -233,10 +245,7 @@ class SignCounting:
         # One Redis server (a cluster or a sentinel setup has no single pool to take a connection from).
         if not _counting_now() or type(self.storage) is not RedisStorage:
             return
-        commands = [
-            ("EVALSHA", self.storage.lua_incr_expire.sha, 1, _key(self.storage, item, ids), item.get_expiry(), 1)
-            for item, ids in [*self.network, *self.guessed]
-        ]
+        commands = [("EVALSHA", *_incr_args(self.storage, item, ids)) for item, ids in [*self.network, *self.guessed]]
         try:
             self.pool = self.storage.get_connection().connection_pool
             self.connection = self.pool.get_connection()
@@ -286,8 +295,7 @@ class SignCounting:
         self.connection = None
         if any(isinstance(reply, NoScriptError) for reply in replies):
             return _hit(self.network, final)  # nothing was counted; the library loads its script again
-        counters = [*self.network, *self.guessed]
-        allowed = [int(count) <= item.amount for count, (item, _) in zip(replies, counters, strict=True)]
+        allowed = _allowed(replies, [*self.network, *self.guessed])
         if all(allowed[: len(self.network)]) and self.guessed == final:
             return not all(allowed)
         try:
