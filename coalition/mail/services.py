@@ -197,13 +197,16 @@ def mail_enqueue(*, mail_id):
     from .tasks import send_outgoing_mail
 
     try:
-        app = send_outgoing_mail.app
-        route = None if app.conf.task_always_eager else _plain_route(send_outgoing_mail)
+        # The task itself, not the shared_task proxy, which looks the task up again on each of the half-dozen
+        # attribute reads of a publish.
+        task = send_outgoing_mail._get_current_object()
+        app = task.app
+        route = None if app.conf.task_always_eager else _plain_route(task)
         if route is None or app.current_worker_task is not None:
             # Eager (run here); or inside the periodic job's requeue, whose messages apply_async links to it.
-            send_outgoing_mail.apply_async((mail_id,))
+            task.apply_async((mail_id,))
         else:
-            _publish(send_outgoing_mail, mail_id, route)
+            _publish(task, mail_id, route)
     except Exception:
         logger.warning("Could not enqueue mail %s; the periodic job will retry", mail_id, exc_info=True)
 
