@@ -224,11 +224,15 @@ class SignForm(forms.Form):
         """Django's own loop, with each value read from the POST as its BoundField would read it, but without
         making the eleven BoundFields that a signature answered by a redirect never shows: a sixth of the form's
         CPU on every sign POST. A form shown again makes them when it renders."""
-        if any(
-            field.disabled or type(field)._clean_bound_field is not forms.Field._clean_bound_field
+        if self.bound_field_class or any(
+            field.disabled
+            or field.bound_field_class
+            or type(field)._clean_bound_field is not forms.Field._clean_bound_field
             for field in self.fields.values()
         ):
-            return super()._clean_fields()  # these read the initial value too, through the BoundField
+            # A disabled field reads its initial value through the BoundField, and a BoundField class of one's own
+            # (the form's, its renderer's or a field's) may read the POST its own way.
+            return super()._clean_fields()
         for name, field in self.fields.items():
             try:
                 self.cleaned_data[name] = field.clean(self._widget_data_value(field.widget, self.add_prefix(name)))
