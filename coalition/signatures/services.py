@@ -1,5 +1,6 @@
 import difflib
 import hashlib
+import importlib
 import secrets
 import tempfile
 from datetime import UTC, timedelta
@@ -36,6 +37,24 @@ class TokenError(Exception):
     def __init__(self, reason):
         super().__init__(reason)
         self.reason = reason
+
+
+def _remember_domain_checks():
+    """Let email-validator check each domain once per process, not once per address.
+
+    Its domain check looks at every character of the domain, a quarter of the sign form's CPU, and most signers share
+    a few dozen domains. The check is a pure function of its arguments, whose answer validate_email only reads, so
+    remembering it changes no outcome (a domain it refuses is checked again each time: exceptions are not kept).
+    validate_email calls it through its own module's global, which is where the memo goes. If a release of the
+    library moves it, nothing breaks: addresses are checked in full again, and tests/signatures/test_email.py says
+    the memo is gone."""
+    module = importlib.import_module("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if callable(check) and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = lru_cache(maxsize=4096)(check)
+
+
+_remember_domain_checks()
 
 
 @lru_cache(maxsize=1024)
