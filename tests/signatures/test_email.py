@@ -3,6 +3,7 @@ the memo must be in place and change no outcome."""
 
 import importlib
 
+import email_validator
 import pytest
 
 from coalition.signatures.services import email_normalise
@@ -58,3 +59,11 @@ def test_an_address_is_judged_as_email_validator_judges_it_without_the_memo(raw,
     remembered = [_outcome(raw), _outcome(raw)]  # the second from the memo, when the domain passed
     monkeypatch.setattr(MODULE, "validate_email_domain_name", memo.__wrapped__)
     assert remembered == [_outcome(raw)] * 2
+
+
+def test_a_domain_made_special_use_after_it_was_accepted_is_refused(monkeypatch):
+    assert _outcome("ada@corp.example.org") == "ada@corp.example.org"
+    monkeypatch.setattr(
+        email_validator, "SPECIAL_USE_DOMAIN_NAMES", [*email_validator.SPECIAL_USE_DOMAIN_NAMES, "example.org"]
+    )
+    assert _outcome("grace@corp.example.org")[0] == "refused"
