@@ -93,8 +93,9 @@ FORM_RENDERER = "coalition.core.forms.SiteFormRenderer"
 # --- Database -------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-# Behind a pooler that gives each transaction another session (PgBouncer's transaction mode), nothing may outlive a
-# transaction: no server-side cursors, and the signing statement is not prepared per session (mail.services).
+# Behind a pooler that gives each transaction another session (PgBouncer's transaction mode), a server-side cursor
+# cannot outlive its transaction: Django's documented setting for that case makes the organisers' exports
+# (QuerySet.iterator()) read with a client-side cursor instead.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker process in the test suite sees the test database.
@@ -115,9 +116,6 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    if REDIS_URL.startswith(("redis://", "rediss://")):
-        # kombu's Redis transport, sharing one client per channel (coalition/core/broker.py).
-        CELERY_BROKER_TRANSPORT = "coalition.core.broker:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -141,11 +139,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Celery's defaults, spelled out: every publish reads these, and a setting Django does not have costs each read a
-# miss through django.conf (about 13 µs, six times per signature).
-CELERY_TASK_SEND_SENT_EVENT = False
-CELERY_TASK_REPR_MAXLEVELS = 3
-CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = None
 CELERY_BEAT_SCHEDULE = {
     "requeue-owed-mail": {
         "task": "coalition.mail.tasks.requeue_owed_mail",

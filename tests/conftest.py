@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from celery import Celery
 
 from coalition.celery import app as celery_app
 from coalition.signatures.forms import started_token
@@ -172,11 +173,18 @@ def confirm_path(message):
 
 @contextmanager
 def dead_broker():
-    """Point the Celery app at a port where nothing listens, as when Redis is down."""
-    old = celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app._pool = celery_app.amqp._producer_pool = None
+    """Point Celery at a port where nothing listens, as when Redis is down: tasks are published through a second app
+    made the current one (what shared tasks resolve to), and the project's app, which /healthz asks, gets the same
+    broker URL."""
+    dead_url = "redis://127.0.0.1:1/0"
+    dead = Celery("coalition", set_as_current=False)
+    dead.config_from_object("django.conf:settings", namespace="CELERY")
+    dead.conf.update(broker_url=dead_url, task_always_eager=celery_app.conf.task_always_eager)
+    old_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = dead_url
+    dead.set_current()
     try:
         yield
     finally:
-        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = old
+        celery_app.set_current()
+        celery_app.conf.broker_url = old_url
