@@ -124,7 +124,12 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"coalition.mail.tasks.*": {"queue": "mail"}}
+# Confirmations and sign-in codes on `mail`, bulk mail (coalition updates) on `bulk`; a worker started with
+# `-Q mail,default,bulk` reads them in that order (queue_order_strategy below).
+CELERY_TASK_ROUTES = {
+    "coalition.mail.tasks.send_bulk_mail": {"queue": "bulk"},
+    "coalition.mail.tasks.*": {"queue": "mail"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A request must never hang on a dead broker: the outbox row is already saved
@@ -137,6 +142,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message taken by a worker that died is redelivered after this many seconds.
     # Longer than the slowest mail task (SMTP timeout), so a slow send is not delivered twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # kombu's Redis transport asks for the worker's queues in the order given (-Q mail,default,bulk) instead of
+    # rotating them: a waiting confirmation is always taken before a coalition update.
+    "queue_order_strategy": "priority",
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
@@ -320,3 +328,13 @@ LOGGING = {
 MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
 # A claim on an outbox row older than this belongs to a worker that died mid-send.
 MAIL_CLAIM_TIMEOUT = timedelta(seconds=env.int("MAIL_CLAIM_TIMEOUT", default=600))
+# One worker claims up to this many owed mails at once and sends them over one SMTP connection.
+MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)
+# Coalition updates and other bulk mail, mails per second per worker; confirmations are never held behind them.
+MAIL_BULK_RATE = env.float("MAIL_BULK_RATE", default=20.0)
+if MAIL_BATCH_SIZE < 1 or not MAIL_BULK_RATE > 0:
+    raise ImproperlyConfigured("MAIL_BATCH_SIZE must be at least 1 and MAIL_BULK_RATE above 0")
+# Celery's rate limit is per task, and each bulk task sends one batch.
+MAIL_BULK_TASK_RATE = f"{MAIL_BULK_RATE * 60 / MAIL_BATCH_SIZE:g}/m"
+# /healthz answers 503 when a confirmation or sign-in code has waited longer than this.
+MAIL_LAG_ALERT_SECONDS = env.int("MAIL_LAG_ALERT_SECONDS", default=300)

@@ -119,12 +119,21 @@ class _Sink:
         self.messages = []
         self.refuse = 0  # refuse this many DATA commands with 451
         self.slow_rcpt = 0  # seconds to stall the next RCPT, to catch a worker mid-send
+        self.stall_rcpt = {}  # address -> seconds to stall its RCPT (once)
+        self.refuse_rcpt = {}  # address -> SMTP reply to its RCPT, this many times: {"a@x": ("450 ...", 1)}
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.slow_rcpt:
             delay, self.slow_rcpt = self.slow_rcpt, 0
             await asyncio.sleep(delay)
+        if address in self.stall_rcpt:
+            await asyncio.sleep(self.stall_rcpt.pop(address))
+        with self.lock:
+            reply, times = self.refuse_rcpt.get(address, ("", 0))
+            if times:
+                self.refuse_rcpt[address] = (reply, times - 1)
+                return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -31,6 +31,9 @@ def _unsubscribe_headers(to):
 def mail_kinds_register():
     mail_kind_register(OutgoingMail.Kind.ACCOUNT, still_owed=_account_owed)
     mail_kind_register(
-        OutgoingMail.Kind.COALITION_UPDATE, context=_coalition_update_context, still_owed=_coalition_update_owed
+        OutgoingMail.Kind.COALITION_UPDATE,
+        context=_coalition_update_context,
+        still_owed=_coalition_update_owed,
+        queue="bulk",
     )
     mail_headers_register(_unsubscribe_headers)

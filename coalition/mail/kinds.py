@@ -12,15 +12,23 @@ class MailKind:
     context: Callable | None = None
     # mail -> False when the reason for the mail went away meanwhile (confirmed already, unsubscribed).
     still_owed: Callable | None = None
+    # "mail" (confirmations, sign-in codes: served first) or "bulk" (updates to many: sent at MAIL_BULK_RATE).
+    queue: str = "mail"
 
 
 _kinds = {}
 _header_providers = []
 
 
-def mail_kind_register(kind, *, context=None, still_owed=None):
-    """Tell the outbox how to render `kind` and when it is no longer owed. Registering a kind again replaces it."""
-    _kinds[str(kind)] = MailKind(context=context, still_owed=still_owed)
+QUEUES = ("mail", "bulk")
+
+
+def mail_kind_register(kind, *, context=None, still_owed=None, queue="mail"):
+    """Tell the outbox how to render `kind`, when it is no longer owed, and on which queue it waits. Registering a
+    kind again replaces it."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown mail queue {queue!r}")
+    _kinds[str(kind)] = MailKind(context=context, still_owed=still_owed, queue=queue)
 
 
 def mail_kind(kind):
@@ -28,6 +36,11 @@ def mail_kind(kind):
         return _kinds[str(kind)]
     except KeyError:
         raise LookupError(f"no app registered the mail kind {kind!r}") from None
+
+
+def mail_kinds_on(queue):
+    """The kinds waiting on `queue`."""
+    return [kind for kind, registered in _kinds.items() if registered.queue == queue]
 
 
 def mail_headers_register(provider):

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
+from .kinds import mail_kind
 from .models import OutgoingMail
-from .tasks import mail_enqueue
+from .tasks import bulk_mail_enqueue, mail_enqueue
 
 
 def mail_queue(*, kind, to, language="en", signature=None, organisation=None, subject="", body_text="", body_html=""):
@@ -20,25 +21,37 @@ def mail_queue(*, kind, to, language="en", signature=None, organisation=None, su
         body_text=body_text,
         body_html=body_html,
     )
-    transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk), robust=True)
+    transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk, kind=kind), robust=True)
     return mail
 
 
 def mail_queue_bulk(mails):
-    """Store many unsaved OutgoingMail rows at once, in the caller's transaction; each is enqueued after commit."""
+    """Store many unsaved OutgoingMail rows at once, in the caller's transaction; enqueued after commit (bulk kinds
+    as batches, not one message each)."""
     mails = OutgoingMail.objects.bulk_create(mails)
-    for mail in mails:
-        transaction.on_commit(lambda mail_id=mail.pk: mail_enqueue(mail_id=mail_id), robust=True)
+    transaction.on_commit(lambda: _enqueue_many([(mail.pk, mail.kind) for mail in mails]), robust=True)
     return mails
+
+
+def _enqueue_many(rows):
+    bulk = 0
+    for mail_id, kind in rows:
+        if mail_kind(kind).queue == "bulk":
+            bulk += 1
+        else:
+            mail_enqueue(mail_id=mail_id, kind=kind)
+    if bulk:
+        bulk_mail_enqueue(count=bulk)
 
 
 @transaction.atomic
 def mail_retry(*, mail_ids):
     """Organisers' retry of mails that gave up: queued again from scratch. Returns how many."""
-    ids = list(
-        OutgoingMail.objects.filter(pk__in=mail_ids, status=OutgoingMail.Status.FAILED).values_list("pk", flat=True)
+    rows = list(
+        OutgoingMail.objects.filter(pk__in=mail_ids, status=OutgoingMail.Status.FAILED).values_list("pk", "kind")
     )
-    OutgoingMail.objects.filter(pk__in=ids).update(status=OutgoingMail.Status.QUEUED, attempts=0, last_error="")
-    for mail_id in ids:
-        transaction.on_commit(lambda mail_id=mail_id: mail_enqueue(mail_id=mail_id), robust=True)
-    return len(ids)
+    OutgoingMail.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        status=OutgoingMail.Status.QUEUED, attempts=0, last_error=""
+    )
+    transaction.on_commit(lambda: _enqueue_many(rows), robust=True)
+    return len(rows)
