@@ -21,7 +21,7 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 worker: install
-	$(VENV)/bin/celery -A coalition worker -Q mail,default --beat --loglevel=INFO
+	$(VENV)/bin/celery -A coalition worker -Q mail,default,bulk --beat --loglevel=INFO
 
 organiser: install
 	@read -p "Organiser email: " email; $(PY) manage.py createorganiser "$$email"

@@ -93,8 +93,9 @@ FORM_RENDERER = "coalition.core.forms.SiteFormRenderer"
 # --- Database -------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-# Behind a pooler that gives each transaction another session (PgBouncer's transaction mode), nothing may outlive a
-# transaction: no server-side cursors, and the signing statement is not prepared per session (mail.services).
+# Behind a pooler that gives each transaction another session (PgBouncer's transaction mode), a server-side cursor
+# cannot outlive its transaction: Django's documented setting for that case makes the organisers' exports
+# (QuerySet.iterator()) read with a client-side cursor instead.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker process in the test suite sees the test database.
@@ -115,9 +116,6 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    if REDIS_URL.startswith(("redis://", "rediss://")):
-        # kombu's Redis transport, sharing one client per channel (coalition/core/broker.py).
-        CELERY_BROKER_TRANSPORT = "coalition.core.broker:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -126,7 +124,12 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"coalition.mail.tasks.*": {"queue": "mail"}}
+# Confirmations and sign-in codes on `mail`, bulk mail (coalition updates) on `bulk`; a worker started with
+# `-Q mail,default,bulk` reads them in that order (queue_order_strategy below).
+CELERY_TASK_ROUTES = {
+    "coalition.mail.tasks.send_bulk_mail": {"queue": "bulk"},
+    "coalition.mail.tasks.*": {"queue": "mail"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A request must never hang on a dead broker: the outbox row is already saved
@@ -139,13 +142,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message taken by a worker that died is redelivered after this many seconds.
     # Longer than the slowest mail task (SMTP timeout), so a slow send is not delivered twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # kombu's Redis transport asks for the worker's queues in the order given (-Q mail,default,bulk) instead of
+    # rotating them: a waiting confirmation is always taken before a coalition update.
+    "queue_order_strategy": "priority",
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Celery's defaults, spelled out: every publish reads these, and a setting Django does not have costs each read a
-# miss through django.conf (about 13 µs, six times per signature).
-CELERY_TASK_SEND_SENT_EVENT = False
-CELERY_TASK_REPR_MAXLEVELS = 3
-CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = None
 CELERY_BEAT_SCHEDULE = {
     "requeue-owed-mail": {
         "task": "coalition.mail.tasks.requeue_owed_mail",
@@ -327,3 +328,13 @@ LOGGING = {
 MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
 # A claim on an outbox row older than this belongs to a worker that died mid-send.
 MAIL_CLAIM_TIMEOUT = timedelta(seconds=env.int("MAIL_CLAIM_TIMEOUT", default=600))
+# One worker claims up to this many owed mails at once and sends them over one SMTP connection.
+MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)
+# Coalition updates and other bulk mail, mails per second per worker; confirmations are never held behind them.
+MAIL_BULK_RATE = env.float("MAIL_BULK_RATE", default=20.0)
+if MAIL_BATCH_SIZE < 1 or not MAIL_BULK_RATE > 0:
+    raise ImproperlyConfigured("MAIL_BATCH_SIZE must be at least 1 and MAIL_BULK_RATE above 0")
+# Celery's rate limit is per task, and each bulk task sends one batch.
+MAIL_BULK_TASK_RATE = f"{MAIL_BULK_RATE * 60 / MAIL_BATCH_SIZE:g}/m"
+# /healthz answers 503 when a confirmation or sign-in code has waited longer than this.
+MAIL_LAG_ALERT_SECONDS = env.int("MAIL_LAG_ALERT_SECONDS", default=300)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from celery import Celery
 
 from coalition.celery import app as celery_app
 from coalition.signatures.forms import started_token
@@ -118,12 +119,21 @@ class _Sink:
         self.messages = []
         self.refuse = 0  # refuse this many DATA commands with 451
         self.slow_rcpt = 0  # seconds to stall the next RCPT, to catch a worker mid-send
+        self.stall_rcpt = {}  # address -> seconds to stall its RCPT (once)
+        self.refuse_rcpt = {}  # address -> SMTP reply to its RCPT, this many times: {"a@x": ("450 ...", 1)}
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.slow_rcpt:
             delay, self.slow_rcpt = self.slow_rcpt, 0
             await asyncio.sleep(delay)
+        if address in self.stall_rcpt:
+            await asyncio.sleep(self.stall_rcpt.pop(address))
+        with self.lock:
+            reply, times = self.refuse_rcpt.get(address, ("", 0))
+            if times:
+                self.refuse_rcpt[address] = (reply, times - 1)
+                return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -172,11 +182,18 @@ def confirm_path(message):
 
 @contextmanager
 def dead_broker():
-    """Point the Celery app at a port where nothing listens, as when Redis is down."""
-    old = celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app._pool = celery_app.amqp._producer_pool = None
+    """Point Celery at a port where nothing listens, as when Redis is down: tasks are published through a second app
+    made the current one (what shared tasks resolve to), and the project's app, which /healthz asks, gets the same
+    broker URL."""
+    dead_url = "redis://127.0.0.1:1/0"
+    dead = Celery("coalition", set_as_current=False)
+    dead.config_from_object("django.conf:settings", namespace="CELERY")
+    dead.conf.update(broker_url=dead_url, task_always_eager=celery_app.conf.task_always_eager)
+    old_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = dead_url
+    dead.set_current()
     try:
         yield
     finally:
-        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = old
+        celery_app.set_current()
+        celery_app.conf.broker_url = old_url

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalition.mail.models import OutgoingMail
-from coalition.mail.services import mail_enqueue
+from coalition.mail.services import mail_queue_bulk
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
 
@@ -272,7 +272,7 @@ def coalition_update_queue(*, update_id):
     todo = [email for email in recipients if email not in done]
     for start in range(0, len(todo), UPDATE_BATCH):
         with transaction.atomic():
-            mails = OutgoingMail.objects.bulk_create(
+            mail_queue_bulk(
                 OutgoingMail(
                     kind=OutgoingMail.Kind.COALITION_UPDATE,
                     to=email,
@@ -281,8 +281,6 @@ def coalition_update_queue(*, update_id):
                 )
                 for email in todo[start : start + UPDATE_BATCH]
             )
-            for mail in mails:
-                transaction.on_commit(lambda mail_id=mail.pk: mail_enqueue(mail_id=mail_id), robust=True)
     CoalitionUpdate.objects.filter(pk=update_id).update(
         queued_at=timezone.now(), recipients=OutgoingMail.objects.filter(update=update).count()
     )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import OutgoingMail
+from .selectors import mail_lag
 from .services import mail_retry
 
 
@@ -23,6 +24,13 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         self.message_user(
             request, ngettext("%d mail queued again.", "%d mails queued again.", count) % count, messages.SUCCESS
         )
+
+    def changelist_view(self, request, extra_context=None):
+        """The page opens with what /healthz says: how many mails are owed per queue and how long the oldest waits."""
+        lag = mail_lag()
+        queues = [(queue, value) for queue, value in lag.items() if queue != "status"]
+        extra_context = {**(extra_context or {}), "mail_lag": {"status": lag["status"], "queues": queues}}
+        return super().changelist_view(request, extra_context=extra_context)
 
     def has_add_permission(self, request):
         return False

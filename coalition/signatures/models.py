@@ -175,13 +175,8 @@ class Signature(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.save_prepare()
-        super().save(*args, **kwargs)
-
-    def save_prepare(self):
-        """What every write derives from the row's own fields (mail.services.mail_queue_with_row, which inserts a new
-        signature without save(), calls it too)."""
         self.email_domain = self.email.rpartition("@")[2]
+        super().save(*args, **kwargs)
 
     @property
     def is_listed(self):

@@ -25,7 +25,7 @@ from publicsuffixlist import PublicSuffixList
 
 from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
-from coalition.mail.services import mail_queue, mail_queue_with_row
+from coalition.mail.services import mail_queue
 
 from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
@@ -255,18 +255,15 @@ def signature_create(
     if country and country not in countries:
         raise ValidationError({"country": "unknown country code"})
     try:
-        # The common case is one statement: the row and its confirmation mail in the outbox, committed together
-        # (mail_queue_with_row). A second submission of the same address fails it as a whole, unique constraint,
-        # and is answered below.
+        # A second submission of the same address fails on the unique constraint and is answered below.
         # A new row's first mail skips the daily cap: an address has one signature per letter, and the mails it
         # was sent went with any earlier row (on delete cascade). The cap guards the repeats, below.
-        if first_mail:
-            mail_queue_with_row(
-                signature, link="signature", kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to=email, language=language
-            )
-        else:
-            with transaction.atomic():
-                signature.save()
+        with transaction.atomic():
+            signature.save()
+            if first_mail:
+                mail_queue(
+                    kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to=email, language=language, signature=signature
+                )
         return signature, True
     except IntegrityError as exc:
         again = _signature_submitted_again(letter=letter, email=email, language=language)

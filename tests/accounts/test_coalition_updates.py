@@ -97,7 +97,7 @@ def test_an_unsubscribe_between_the_click_and_the_mail_stops_it(
     from coalition.accounts.services import unsubscribe_url
 
     Client().post(urlsplit(unsubscribe_url(email="ada@example.org")).path)
-    from coalition.mail.services import mail_send
+    from coalition.mail.sending import mail_send
 
     assert mail_send(mail_id=mail.pk) == "not needed"
     assert mailoutbox == []

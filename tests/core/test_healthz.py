@@ -8,7 +8,18 @@ def test_healthz_reports_every_service_up(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
     broker = "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "ok"
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": broker}
+    report = response.json()
+    assert {key: report[key] for key in ("status", "database", "cache", "broker")} == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "broker": broker,
+    }
+    assert report["mail"] == {
+        "status": "ok",
+        "mail": {"owed": 0, "oldest_seconds": 0},
+        "bulk": {"owed": 0, "oldest_seconds": 0},
+    }
 
 
 def test_healthz_reports_a_real_redis_broker_and_cache_up(client, db):
@@ -30,7 +41,35 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
     assert response.json()["database"] == "ok"
 
 
-def test_healthz_asks_the_database_one_question(client, db, django_assert_num_queries):
-    # SELECT 1: it checks the database answers, and reads no table whose size could grow.
-    with django_assert_num_queries(1):
+def test_healthz_asks_the_database_two_questions(client, db, django_assert_num_queries):
+    # SELECT 1: the database answers; and the owed mails per kind, read from the outbox's (status, created_at)
+    # index, which holds only what is still owed.
+    with django_assert_num_queries(2):
         assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_shows_owed_mail_per_queue_and_is_503_when_confirmations_wait_too_long(client, sign, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coalition.mail.models import OutgoingMail
+
+    app.conf.task_always_eager = False  # nothing sends: the mail stays owed
+    with dead_broker():
+        sign()
+    OutgoingMail.objects.create(kind=OutgoingMail.Kind.COALITION_UPDATE, to="member@example.org")
+    report = client.get("/healthz").json()["mail"]
+    assert report["mail"]["owed"] == 1 and report["bulk"]["owed"] == 1
+    assert report["status"] == "ok"
+    OutgoingMail.objects.filter(kind="signature_confirmation").update(
+        created_at=timezone.now() - timedelta(seconds=settings.MAIL_LAG_ALERT_SECONDS + 60)
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["mail"]["status"] == "late"
+    assert response.json()["mail"]["mail"]["oldest_seconds"] > settings.MAIL_LAG_ALERT_SECONDS
+    # A late coalition update alone is no alarm: it is paced on purpose.
+    OutgoingMail.objects.filter(kind="signature_confirmation").update(status=OutgoingMail.Status.SENT)
+    OutgoingMail.objects.filter(kind="coalition_update").update(created_at=timezone.now() - timedelta(days=1))
+    assert client.get("/healthz").status_code == 200

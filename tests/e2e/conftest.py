@@ -43,8 +43,9 @@ def worker_sink():
 class Worker:
     """A real `celery -A coalition worker` process on the test database, the real broker and the SMTP sink."""
 
-    def __init__(self, sink, log, **env):
+    def __init__(self, sink, log, queues="mail,default", **env):
         self.log = log
+        self.queues = queues
         self.env = {
             **os.environ,
             "DATABASE_URL": worker_database_url(),
@@ -58,7 +59,7 @@ class Worker:
     def start(self):
         with open(self.log, "a") as out:
             self.process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "celery", "-A", "coalition", "worker", "-Q", "mail,default"]
+                [sys.executable, "-m", "celery", "-A", "coalition", "worker", "-Q", self.queues]
                 + ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
                 cwd=ROOT,
                 env=self.env,
@@ -97,10 +98,12 @@ def worker_factory(transactional_db, worker_sink, tmp_path):
     worker_sink.messages.clear()
     worker_sink.refuse = 0
     worker_sink.slow_rcpt = 0
+    worker_sink.stall_rcpt.clear()
+    worker_sink.refuse_rcpt.clear()
     workers = []
 
-    def make(**env):
-        worker = Worker(worker_sink, tmp_path / "worker.log", **env)
+    def make(queues="mail,default", **env):
+        worker = Worker(worker_sink, tmp_path / "worker.log", queues=queues, **env)
         workers.append(worker)
         return worker
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from coalition.mail import services
 from coalition.mail.models import OutgoingMail
+from coalition.mail.selectors import REQUEUE_GRACE
 from coalition.mail.tasks import requeue_owed_mail
 from coalition.signatures.models import Signature
 from tests.conftest import dead_broker, sign_form_data
@@ -31,7 +31,7 @@ def test_a_signature_made_while_redis_is_down_gets_its_mail_once_redis_is_back(c
     assert sink.messages == [], "nothing can be sent while the broker is unreachable"
 
     # Redis is back; the periodic job (run through the broker, as beat would) finds the mail owed.
-    OutgoingMail.objects.update(created_at=mail.created_at - services.REQUEUE_GRACE * 2)
+    OutgoingMail.objects.update(created_at=mail.created_at - REQUEUE_GRACE * 2)
     requeue_owed_mail.delay()
     wait_for(lambda: sink.messages, 30, "the mail owed since the outage")
     assert sink.messages[0]["To"] == "ada@example.org"

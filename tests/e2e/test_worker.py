@@ -53,14 +53,15 @@ def test_the_worker_retries_when_smtp_refuses_then_delivers_once(client, celery_
 
 
 def test_an_organisers_update_goes_through_the_worker_to_consenting_members_only(
-    client, celery_worker_process, django_user_model
+    client, worker_factory, worker_sink, django_user_model
 ):
     from allauth.account.models import EmailAddress
 
     from coalition.accounts.models import CoalitionUpdate
     from coalition.accounts.services import member_profile_update
 
-    sink = celery_worker_process
+    worker_factory(queues="mail,default,bulk").start()  # the README's worker: updates wait on `bulk`
+    sink = worker_sink
     for email, wants in (("yes@example.org", True), ("no@example.org", False)):
         user = django_user_model.objects.create_user(username=email, email=email)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

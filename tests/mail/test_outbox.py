@@ -2,8 +2,9 @@ import pytest
 from django.db import transaction
 
 from coalition.celery import app
-from coalition.mail import services
 from coalition.mail.models import OutgoingMail
+from coalition.mail.selectors import REQUEUE_GRACE
+from coalition.mail.sending import TemporaryMailError, mail_send
 from coalition.mail.tasks import requeue_owed_mail, send_outgoing_mail
 from coalition.signatures.models import Signature
 from coalition.signatures.services import signature_create
@@ -58,7 +59,7 @@ def test_running_the_task_twice_sends_one_mail(letter, mailoutbox, django_captur
 def test_a_confirmation_for_an_already_confirmed_signature_is_not_sent(letter, mailoutbox):
     signature, _ = _create(letter)
     Signature.objects.filter(pk=signature.pk).update(status="confirmed", confirmed_at=signature.created_at)
-    assert services.mail_send(mail_id=OutgoingMail.objects.get().pk) == "not needed"
+    assert mail_send(mail_id=OutgoingMail.objects.get().pk) == "not needed"
     assert mailoutbox == []
 
 
@@ -66,12 +67,12 @@ def test_temporary_smtp_failure_keeps_the_mail_owed_then_it_is_delivered(letter,
     smtp_settings.refuse = 1
     signature, _ = _create(letter)
     mail = OutgoingMail.objects.get()
-    with pytest.raises(services.TemporaryMailError):
-        services.mail_send(mail_id=mail.pk)
+    with pytest.raises(TemporaryMailError):
+        mail_send(mail_id=mail.pk)
     mail.refresh_from_db()
     assert mail.status == OutgoingMail.Status.QUEUED
     assert "451" in mail.last_error
-    assert services.mail_send(mail_id=mail.pk) == "sent"
+    assert mail_send(mail_id=mail.pk) == "sent"
     assert len(smtp_settings.messages) == 1
     received = smtp_settings.messages[0]
     assert received["To"] == "ada@example.org"
@@ -82,14 +83,14 @@ def test_unreachable_smtp_is_temporary(letter, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
     _create(letter)
-    with pytest.raises(services.TemporaryMailError):
-        services.mail_send(mail_id=OutgoingMail.objects.get().pk)
+    with pytest.raises(TemporaryMailError):
+        mail_send(mail_id=OutgoingMail.objects.get().pk)
 
 
 def test_requeue_finds_mail_whose_task_was_lost(letter, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         _create(letter)  # the on-commit enqueue never ran: as if the broker was down
-    OutgoingMail.objects.update(created_at=OutgoingMail.objects.get().created_at - services.REQUEUE_GRACE * 2)
+    OutgoingMail.objects.update(created_at=OutgoingMail.objects.get().created_at - REQUEUE_GRACE * 2)
     assert requeue_owed_mail.apply().get() == 1
     assert OutgoingMail.objects.get().status == OutgoingMail.Status.SENT
     assert len(mailoutbox) == 1

@@ -1,0 +1,194 @@
+"""Sending one outbox row: claim it, render it, hand it to SMTP, record the outcome."""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .kinds import mail_headers, mail_kind, mail_kinds_on
+from .models import OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+
+class TemporaryMailError(Exception):
+    """Sending failed in a way worth retrying (SMTP down, 4xx answers)."""
+
+
+def _is_temporary(exc):
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500 or exc.smtp_code in (-1, 421)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError))
+
+
+def _is_unreachable(exc):
+    """The server, not this message: no connection, or a connection lost."""
+    if isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def _claimable(now):
+    return Q(status=OutgoingMail.Status.QUEUED) | Q(
+        status=OutgoingMail.Status.SENDING, claimed_at__lt=now - settings.MAIL_CLAIM_TIMEOUT
+    )
+
+
+@transaction.atomic
+def mail_claim(*, mail_id=None, queue="mail", size=1):
+    """Claim up to `size` owed rows for this worker: `mail_id` first (when it is still owed), then the oldest owed
+    rows of `queue` (none when `queue` is None). Rows another worker holds are skipped (SKIP LOCKED), so two workers never claim one row; a claim
+    older than MAIL_CLAIM_TIMEOUT (a worker that died) may be taken again. Returns the claimed ids."""
+    now = timezone.now()
+    wanted = Q(kind__in=mail_kinds_on(queue), created_at__lte=now) if queue else Q(pk__in=[])
+    if mail_id is not None:
+        wanted |= Q(pk=mail_id)
+    first = Case(When(pk=mail_id, then=Value(0)), default=Value(1)) if mail_id is not None else Value(1)
+    ids = list(
+        OutgoingMail.objects.select_for_update(skip_locked=True)
+        .filter(_claimable(now), wanted)
+        .order_by(first, "created_at", "pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if ids:
+        # Conditional as well: on a database without row locks (SQLite) it is what keeps a claim single.
+        OutgoingMail.objects.filter(_claimable(now), pk__in=ids).update(
+            status=OutgoingMail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def mail_render(*, kind, language, context):
+    """Subject, text body and HTML body from templates/emails/<kind>_{subject.txt,body.txt,body.html}."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{kind}_body.txt", context)
+        html = render_to_string(f"emails/{kind}_body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def mail_is_still_owed(mail):
+    still_owed = mail_kind(mail.kind).still_owed
+    return still_owed is None or still_owed(mail)
+
+
+def mail_message(mail, *, connection=None):
+    """The message for an outbox row: as stored when it was rendered at queue time (sign-in codes), else rendered
+    now from the current state by the kind's templates."""
+    if mail.body_text:
+        subject, text, html = mail.subject, mail.body_text, mail.body_html
+    else:
+        context = {
+            "site_url": settings.SITE_URL,
+            "signature": mail.signature,
+            "organisation": mail.organisation,
+            "update": mail.update,
+        }
+        extra = mail_kind(mail.kind).context
+        if extra is not None:
+            context.update(extra(mail))
+        subject, text, html = mail_render(kind=mail.kind, language=mail.language, context=context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[mail.to], headers=mail_headers(to=mail.to), connection=connection
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def mail_send_batch(*, mail_id=None, queue="mail", size=None):
+    """Claim a batch of owed rows and send them over one SMTP connection, reopened after an error. Each row is sent
+    at most once: its SENT state is written as soon as the server accepts it (a batch-end write would widen the
+    window in which a killed worker sends again what was delivered); the other outcomes are written in bulk.
+
+    Returns {mail_id: "sent" | "not needed" | "failed" | "temporary"}; rows left "temporary" are queued again, for
+    the caller to retry with backoff."""
+    ids = mail_claim(mail_id=mail_id, queue=queue, size=size or settings.MAIL_BATCH_SIZE)
+    outcomes, errors = {}, {}
+    if not ids:
+        return outcomes
+    mails = OutgoingMail.objects.select_related("signature", "organisation", "update").filter(pk__in=ids)
+    connection = get_connection()
+    unreachable = 0
+    try:
+        for mail in sorted(mails, key=lambda mail: ids.index(mail.pk)):
+            if not mail_is_still_owed(mail):
+                outcomes[mail.pk] = "not needed"
+                continue
+            try:
+                connection.send_messages([mail_message(mail, connection=connection)])
+            except Exception as exc:
+                temporary = _is_temporary(exc)
+                outcomes[mail.pk] = "temporary" if temporary else "failed"
+                errors[mail.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+                if not temporary:
+                    logger.error("Mail %s refused for good: %s", mail.pk, exc)
+                # Whatever the server thinks of this session now, the next message gets a fresh one.
+                connection.close()
+                unreachable = unreachable + 1 if _is_unreachable(exc) else 0
+                if unreachable >= 2:
+                    break  # a fresh connection failed too: the rest of the batch waits for the retry
+                continue
+            unreachable = 0
+            # Sign-in codes and links are not kept once delivered.
+            OutgoingMail.objects.filter(pk=mail.pk).update(
+                status=OutgoingMail.Status.SENT, sent_at=timezone.now(), body_text="", body_html=""
+            )
+            outcomes[mail.pk] = "sent"
+    finally:
+        connection.close()
+        if unreachable:
+            # Not tried: back to the queue with the error that stopped the batch, like the rows that met it.
+            error = errors[next(reversed(errors))]
+            for pk in ids:
+                if pk not in outcomes:
+                    outcomes[pk], errors[pk] = "temporary", error
+        _record(outcomes, errors, claimed=ids)
+    return outcomes
+
+
+def _record(outcomes, errors, *, claimed):
+    """The outcomes other than "sent", in bulk; rows this worker claimed but never reached (it stopped on an
+    unexpected error) go back to the queue as they were."""
+    unreached = [pk for pk in claimed if pk not in outcomes]
+    OutgoingMail.objects.filter(pk__in=unreached, status=OutgoingMail.Status.SENDING).update(
+        status=OutgoingMail.Status.QUEUED, attempts=F("attempts") - 1
+    )
+    by_outcome = {}
+    for pk, outcome in outcomes.items():
+        by_outcome.setdefault(outcome, []).append(pk)
+    OutgoingMail.objects.filter(pk__in=by_outcome.get("not needed", [])).update(
+        status=OutgoingMail.Status.SENT, last_error="no longer needed"
+    )
+    for outcome, status in (("temporary", OutgoingMail.Status.QUEUED), ("failed", OutgoingMail.Status.FAILED)):
+        pks = by_outcome.get(outcome, [])
+        if not pks:
+            continue
+        # One UPDATE per distinct error (a server that is down gives every row the same one).
+        by_error = {}
+        for pk in pks:
+            by_error.setdefault(errors[pk], []).append(pk)
+        for error, same in by_error.items():
+            OutgoingMail.objects.filter(pk__in=same).update(status=status, last_error=error)
+
+
+def mail_send(*, mail_id):
+    """Send one outbox row, at most once. Raises TemporaryMailError when a retry may succeed."""
+    outcomes = mail_send_batch(mail_id=mail_id, queue=None, size=1)
+    outcome = outcomes.get(mail_id, "skipped")
+    if outcome == "temporary":
+        raise TemporaryMailError(OutgoingMail.objects.get(pk=mail_id).last_error)
+    return outcome
+
+
+def mail_give_up(*, mail_id, error):
+    OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.QUEUED).update(
+        status=OutgoingMail.Status.FAILED, last_error=error[:2000]
+    )
