@@ -299,12 +299,6 @@ SIGN_FORM_MAX_AGE = timedelta(days=1)
 # Confirmation and notice mails to one address per 24 hours, whoever submits it.
 MAIL_MAX_PER_ADDRESS_PER_DAY = env.int("MAIL_MAX_PER_ADDRESS_PER_DAY", default=3)
 UNCONFIRMED_RETENTION = timedelta(days=env.int("UNCONFIRMED_RETENTION_DAYS", default=30))
-# How long a worker may answer GET /api/v1/stats/ from the answer it last read from Redis (coalition/core/wsgi_cache.py);
-# 0 reads Redis on every request.
-STATS_FAST_PATH_MEMO_SECONDS = env.float("STATS_FAST_PATH_MEMO_SECONDS", default=0.25)
-# Never longer than the five seconds of max-age the stats answer gives (selectors.COUNTS_CACHE_SECONDS).
-if not 0 <= STATS_FAST_PATH_MEMO_SECONDS <= 5:
-    raise ImproperlyConfigured("STATS_FAST_PATH_MEMO_SECONDS must be between 0 and 5 seconds.")
 
 # --- The product --------------------------------------------------------------
 COALITION_LETTER_SLUG = env.str("COALITION_LETTER_SLUG", default="creators-coalition-on-ai")

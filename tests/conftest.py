@@ -40,12 +40,10 @@ def _clear_cache():
     from django.core.cache import cache
 
     from coalition.core.memo import memos_forget
-    from coalition.core.wsgi_cache import forget_replays
     from coalition.signatures.ratelimits import limiter_reset
 
     cache.clear()
     memos_forget()
-    forget_replays()
     limiter_reset()
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .models import CoalitionUpdate
-from .services import coalition_update_send
+from .updates import coalition_update_send
 
 
 @admin.register(CoalitionUpdate)

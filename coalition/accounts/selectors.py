@@ -1,5 +1,6 @@
 from allauth.account.models import EmailAddress
 
+from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
 
 from .models import MemberProfile, UpdatesOptOut, address_key
@@ -68,8 +69,6 @@ def _signature_data(signature):
 
 def member_data(*, user):
     """Everything the coalition holds about this member, for them to download."""
-    from coalition.mail.models import OutgoingMail
-
     emails = member_emails(user=user)
     profile = MemberProfile.objects.filter(user=user).first()
     signatures = member_signatures(user=user).prefetch_related("audit_events")
@@ -103,17 +102,6 @@ def member_data(*, user):
             for m in OutgoingMail.objects.filter(to__in=emails).order_by("created_at")
         ],
     }
-
-
-def with_member_bios(signatures):
-    """`signatures` with `member_bio`: the public bio of the member whose verified address signed, in the same
-    query (a correlated subquery, run only for the rows fetched)."""
-    from django.db.models import OuterRef, Subquery
-
-    bios = MemberProfile.objects.filter(
-        user__emailaddress__email=OuterRef("email"), user__emailaddress__verified=True
-    ).exclude(bio="")
-    return signatures.annotate(member_bio=Subquery(bios.values("bio")[:1]))
 
 
 def update_recipients(*, emails=None):

@@ -14,8 +14,13 @@ from django.utils.translation import gettext as _
 
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue_bulk
+from coalition.signatures.channel_proofs import channel_check_enqueue, channel_proof_start
 from coalition.signatures.models import Signature
-from coalition.signatures.moderation import signature_erase_personal_data, signature_withdraw_by_signer
+from coalition.signatures.moderation import (
+    signature_erase_personal_data,
+    signature_update_by_signer,
+    signature_withdraw_by_signer,
+)
 
 from .models import CoalitionUpdate, MemberProfile, UpdatesOptOut, address_key
 from .selectors import member_emails, member_signatures, update_recipients
@@ -170,8 +175,6 @@ def _owned(*, user, signature_id):
 
 
 def member_signature_update(*, user, signature_id, name, affiliation, profile_url, public):
-    from coalition.signatures.moderation import signature_update_by_signer
-
     signature = _owned(user=user, signature_id=signature_id)
     if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD, Signature.Status.PENDING):
         raise MemberError(_("This signature can no longer be changed."))
@@ -206,8 +209,6 @@ def member_delete(*, user):
 
 
 def member_channel_proof(*, user, signature_id, url):
-    from coalition.signatures.services import channel_proof_start
-
     signature = _owned(user=user, signature_id=signature_id)
     if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD):
         raise MemberError(_("Only a confirmed signature can carry a channel proof."))
@@ -216,8 +217,6 @@ def member_channel_proof(*, user, signature_id, url):
 
 @transaction.atomic
 def member_channel_recheck(*, user, signature_id):
-    from coalition.signatures.services import channel_check_enqueue
-
     signature = _owned(user=user, signature_id=signature_id)
     proof = getattr(signature, "channel_proof", None)
     if proof is None:
@@ -226,23 +225,6 @@ def member_channel_recheck(*, user, signature_id):
 
 
 UPDATE_BATCH = 1000
-
-
-def coalition_update_send(*, update, actor):
-    """An organiser sends `update` to the members who asked for updates. The first call marks it sent; until every
-    recipient's mail is in the outbox, a call (again) starts the worker on what is left. True when it (re)started."""
-    with transaction.atomic():
-        CoalitionUpdate.objects.filter(pk=update.pk, sent_at__isnull=True).update(sent_at=timezone.now(), sent_by=actor)
-        if CoalitionUpdate.objects.filter(pk=update.pk, queued_at__isnull=True).exists():
-            transaction.on_commit(lambda: _update_fan_out_enqueue(update.pk), robust=True)
-            return True
-    return False
-
-
-def _update_fan_out_enqueue(update_id):
-    from .tasks import coalition_update_fan_out
-
-    coalition_update_fan_out.delay(update_id)
 
 
 # Longer than a fan-out of a few hundred thousand mails takes: one still unfinished after this has stopped.

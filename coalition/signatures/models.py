@@ -40,18 +40,23 @@ def name_key(name):
     return " ".join(sorted(name_tokens(name)))
 
 
-# The rows of the public list, as the partial indexes that serve it know them (publicly_listed() in SQL).
-PUBLICLY_LISTED = models.Q(status__in=["confirmed", "verified"], public=True)
+# The one definition of which signatures count and which are on the public list: the querysets below, the counters
+# (Signature.LISTED_STATUSES) and the partial indexes that serve the list all read it from here.
+COUNTED_STATUSES = ["confirmed", "verified"]
+COUNTED = models.Q(status__in=COUNTED_STATUSES)
+# As keyword lookups, so that a narrower condition (the notable section's index) extends it rather than restating it.
+PUBLICLY_LISTED_LOOKUPS = {"status__in": COUNTED_STATUSES, "public": True}
+PUBLICLY_LISTED = models.Q(**PUBLICLY_LISTED_LOOKUPS)
 
 
 class SignatureQuerySet(models.QuerySet):
     def counted(self):
         """Signatures that count towards the totals: confirmed or verified, whether or not the name is shown."""
-        return self.filter(status__in=Signature.LISTED_STATUSES)
+        return self.filter(COUNTED)
 
     def publicly_listed(self):
         """The single definition of what press and the public may see."""
-        return self.counted().filter(public=True)
+        return self.filter(PUBLICLY_LISTED)
 
 
 class Signature(models.Model):
@@ -69,7 +74,7 @@ class Signature(models.Model):
         UNION_CONFIRMED = "union_confirmed", _("Union or guild confirmed")
         PROFILE_CHECKED = "profile_checked", _("Profile link checked")
 
-    LISTED_STATUSES = (Status.CONFIRMED, Status.VERIFIED)
+    LISTED_STATUSES = tuple(map(Status, COUNTED_STATUSES))
     # The only moves a signature can make; signature_transition refuses every other.
     TRANSITIONS = {
         Status.PENDING: {Status.CONFIRMED, Status.HELD, Status.REJECTED, Status.FRAUDULENT},
@@ -165,7 +170,7 @@ class Signature(models.Model):
             # The notable section: a few dozen rows, which the keyset index above would find only by reading it all.
             models.Index(
                 fields=["letter", "-confirmed_at", "-id"],
-                condition=models.Q(status__in=["confirmed", "verified"], public=True, notable=True),
+                condition=models.Q(**PUBLICLY_LISTED_LOOKUPS, notable=True),
                 name="signature_notable_keyset",
             ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),

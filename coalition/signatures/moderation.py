@@ -13,6 +13,7 @@ from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from coalition.core.memo import forget_now_and_at_commit
 from coalition.letters.models import Letter
 from coalition.mail.models import OutgoingMail
 
@@ -69,7 +70,7 @@ def watchlist_tokens():
 
 
 def watchlist_changed():
-    cache.delete(WATCHLIST_CACHE_KEY)
+    forget_now_and_at_commit(WATCHLIST_CACHE_KEY)
 
 
 def name_is_notable(name):
@@ -142,36 +143,32 @@ def counts_apply(deltas):
     )
     for (letter_id, craft), delta in deltas.items():
         SignatureCount.objects.filter(letter_id=letter_id, craft=craft).update(n=F("n") + delta)
-    # A reader between this and the commit may cache the old figure: it lives COUNTS_CACHE_SECONDS at most.
     counts_cache_clear({letter_id for letter_id, _ in deltas})
 
 
 def counts_cache_clear(letter_ids):
     slugs = Letter.objects.filter(pk__in=letter_ids).values_list("slug", flat=True)
-    cache.delete_many([*(counts_cache_key(slug) for slug in slugs), *notable_preview_keys(letter_ids)])
-    from coalition.core.wsgi_cache import forget_replays  # the WSGI layer imports the signatures app
-
-    # Again once committed: under threaded workers another thread may remember an answer read in between.
-    forget_replays()
-    transaction.on_commit(forget_replays, robust=True)
+    forget_now_and_at_commit(*(counts_cache_key(slug) for slug in slugs), *notable_preview_keys(letter_ids))
 
 
 @transaction.atomic
 def reconcile_signature_counts():
     """Recount from the signatures table and repair any counter that drifted. Returns the number repaired."""
+    # Lock the counters first, then count. A confirmation moves its signature and then its counter in one
+    # transaction: one that committed before the lock is in the count, one still open waits for this job and adds
+    # itself afterwards. Counting first would miss a confirmation committing in between and "repair" it away.
+    stored = {(c.letter_id, c.craft): c for c in SignatureCount.objects.select_for_update()}
     actual = {
         (row["letter_id"], row["craft"]): row["n"]
         for row in Signature.objects.counted().values("letter_id", "craft").annotate(n=Count("id"))
     }
-    stored = {(c.letter_id, c.craft): c for c in SignatureCount.objects.select_for_update()}
-    repaired = 0
-    for key in set(actual) | set(stored):
+    missing = [SignatureCount(letter_id=key[0], craft=key[1], n=n) for key, n in actual.items() if key not in stored]
+    # A counter that a confirmation created since the lock was taken is left as that confirmation made it.
+    SignatureCount.objects.bulk_create(missing, ignore_conflicts=True)
+    repaired = len(missing)
+    for key, row in stored.items():
         want = actual.get(key, 0)
-        row = stored.get(key)
-        if row is None:
-            SignatureCount.objects.create(letter_id=key[0], craft=key[1], n=want)
-            repaired += 1
-        elif row.n != want:
+        if row.n != want:
             SignatureCount.objects.filter(pk=row.pk).update(n=want)
             repaired += 1
     counts_cache_clear({letter_id for letter_id, _ in set(actual) | set(stored)})
@@ -289,7 +286,7 @@ def signature_set_notable(*, signature_ids, notable, actor):
     )
     Signature.objects.filter(pk__in=ids).update(notable=notable)
     letter_ids = Signature.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
-    cache.delete_many(notable_preview_keys(letter_ids))
+    forget_now_and_at_commit(*notable_preview_keys(letter_ids))
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -387,7 +384,7 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     AuditEvent.objects.create(
         action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
     )
-    cache.delete_many(notable_preview_keys([signature.letter_id]))
+    forget_now_and_at_commit(*notable_preview_keys([signature.letter_id]))
     if "profile_url" in changed:
         # The "channel verified" mark was for the old link: proven again, or not shown.
         Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Func, Q, Value
+from django.db.models import CharField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat, Lower, StrIndex
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -213,6 +214,16 @@ def signatory_list(*, letter, craft=None, q="", country=None, verified=None):
     if q:
         signatures = name_matches(signatures, q)
     return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")
+
+
+def signatories_with_bios(signatures):
+    """`signatures` with `member_bio`: the public bio a member wrote on their profile, when one of their verified
+    addresses signed; in the same query (a correlated subquery, run only for the rows fetched). Read through the user
+    model's relations, so the list needs no code of the accounts app."""
+    bios = get_user_model().objects.filter(
+        emailaddress__email=OuterRef("email"), emailaddress__verified=True, member_profile__bio__gt=""
+    )
+    return signatures.annotate(member_bio=Subquery(bios.values("member_profile__bio")[:1]))
 
 
 def signatory_notable(*, letter, limit=100):

@@ -27,6 +27,7 @@ from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
+from .channel import FetchFailed, FetchRefused, fetch_text
 from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
 from .selectors import PUBLIC_CSV_HEADER, list_snapshot_for_day, signatory_csv_rows
@@ -473,43 +474,10 @@ def organisation_contact_confirm(*, token):
     return organisation
 
 
-CHANNEL_PROOF_PREFIX = "creators-coalition-verify-"
-CHANNEL_CHECK_COOLDOWN = timedelta(minutes=1)
-
-
-@transaction.atomic
-def channel_proof_start(*, signature, url):
-    """Name the page or feed to check; the token stays the same across URLs, so a creator places it once.
-    The check runs after commit."""
-    proof = ChannelProof.objects.select_for_update().filter(signature=signature).first()
-    if proof is None:
-        proof = ChannelProof(signature=signature, token=CHANNEL_PROOF_PREFIX + secrets.token_urlsafe(16))
-    if proof.url != url:
-        proof.url, proof.status, proof.last_error = url, ChannelProof.Status.PENDING, ""
-        # The mark was for the old page: shown again once the new one is checked.
-        Signature.objects.filter(pk=signature.pk).update(channel_verified_at=None)
-    proof.full_clean(validate_unique=False)
-    proof.save()
-    channel_check_enqueue(proof=proof)
-    return proof
-
-
-def channel_check_enqueue(*, proof):
-    """Queue a check unless one ran a moment ago (a button pressed over and over fetches nothing more)."""
-    from .tasks import check_channel_proof
-
-    if proof.checked_at and timezone.now() - proof.checked_at < CHANNEL_CHECK_COOLDOWN:
-        return False
-    transaction.on_commit(lambda: check_channel_proof.delay(proof.pk), robust=True)
-    return True
-
-
 @transaction.atomic
 def channel_proof_check(*, proof_id):
     """Fetch the proof's URL and look for its token; the signature's "channel verified" mark follows.
     A fetch that failed for a passing reason keeps the mark as it was; a page without the token removes it."""
-    from .channel import FetchFailed, FetchRefused, fetch_text
-
     proof = ChannelProof.objects.select_related("signature").filter(pk=proof_id).first()
     if proof is None:
         return "gone"

@@ -1,6 +1,8 @@
 from celery import shared_task
 
-from . import services
+from coalition.letters.selectors import letter_current
+
+from . import moderation, services
 
 
 @shared_task
@@ -10,23 +12,17 @@ def purge_unconfirmed_signatures():
 
 @shared_task
 def purge_withdrawn_signatures():
-    from .moderation import signature_purge_withdrawn
-
-    return signature_purge_withdrawn()
+    return moderation.signature_purge_withdrawn()
 
 
 @shared_task
 def reconcile_signature_counts():
-    from .moderation import reconcile_signature_counts as reconcile
-
-    return reconcile()
+    return moderation.reconcile_signature_counts()
 
 
 @shared_task
 def snapshot_public_list():
     """Run hourly by beat: the first run of each UTC day takes that day's snapshot, the others find it taken."""
-    from coalition.letters.selectors import letter_current
-
     snapshot, _ = services.list_snapshot_take(letter=letter_current())
     return snapshot.day.isoformat()
 

@@ -9,7 +9,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
 from coalition.core.models import Switches
 from coalition.core.numbers import count_display
@@ -28,6 +27,7 @@ from .selectors import (
     craft_breakdown,
     filters_query,
     organisation_list,
+    signatories_with_bios,
     signatory_csv_rows,
     signatory_filters,
     signatory_list,
@@ -171,7 +171,7 @@ def signatory_page(request):
         error = None
     except FilterError as exc:
         filters, error = NO_FILTERS, str(exc)
-    listed = with_member_bios(signatory_list(letter=letter, **filters))
+    listed = signatories_with_bios(signatory_list(letter=letter, **filters))
     try:
         window = signatory_window(
             signatures=listed,
@@ -187,7 +187,7 @@ def signatory_page(request):
     show_notable = first_page and filters == NO_FILTERS
     context = {
         "letter": letter,
-        "notable": with_member_bios(signatory_notable(letter=letter)) if show_notable else [],
+        "notable": signatories_with_bios(signatory_notable(letter=letter)) if show_notable else [],
         "organisations": organisation_list(letter=letter) if show_notable else [],
         "window": window,
         "filters": filters,

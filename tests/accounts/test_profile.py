@@ -70,6 +70,18 @@ def test_the_bio_is_public_plain_text_next_to_the_name(client, ada):
     assert "<script>alert" not in page.text
 
 
+def test_a_bio_shows_only_next_to_a_signature_made_with_a_verified_address_of_its_member(client, ada, member):
+    from allauth.account.models import EmailAddress
+
+    _profile(client, bio="Writes novels.")
+    assert client.get("/signatories/").text.count("Writes novels.") == 1
+    EmailAddress.objects.filter(user=ada).update(verified=False)
+    assert "Writes novels." not in client.get("/signatories/").text
+    EmailAddress.objects.filter(user=ada).update(verified=True)
+    someone_else, _ = member("grace@example.org", name="Grace Hopper")
+    assert client.get("/signatories/").text.count("Writes novels.") == 1, "another member's signature shows no bio"
+
+
 def test_every_mail_carries_a_one_click_unsubscribe(sign, mailoutbox):
     sign()
     headers = mailoutbox[0].extra_headers

@@ -36,14 +36,6 @@ def test_malformed_database_url_fails_loudly():
     assert result.returncode != 0
 
 
-def test_a_stats_memo_longer_than_the_answers_max_age_refuses_to_start():
-    for value in ("6", "inf", "-1", "nan"):
-        result = _manage("check", STATS_FAST_PATH_MEMO_SECONDS=value)
-        assert result.returncode != 0, value
-        assert "STATS_FAST_PATH_MEMO_SECONDS" in result.stderr
-    assert _manage("check", STATS_FAST_PATH_MEMO_SECONDS="0").returncode == 0
-
-
 def test_confirmation_mail_goes_to_the_mail_queue():
     route = app.amqp.router.route({}, "coalition.mail.tasks.send_outgoing_mail")
     assert route["queue"].name == "mail"

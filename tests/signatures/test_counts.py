@@ -3,6 +3,7 @@ import pytest
 from coalition.signatures import moderation
 from coalition.signatures.api import Stats
 from coalition.signatures.models import Craft, Signature, SignatureCount
+from coalition.signatures.selectors import COUNTS_CACHE_SECONDS
 from coalition.signatures.tasks import reconcile_signature_counts
 from tests.conftest import confirm_path
 
@@ -56,11 +57,18 @@ def test_the_reconciliation_job_repairs_drift(client, signature_factory):
 def test_stats_send_cache_headers_and_answer_304_to_a_matching_etag(client, signature_factory):
     signature_factory()
     response = client.get("/api/v1/stats/")
-    assert "max-age" in response["Cache-Control"] and "public" in response["Cache-Control"]
+    # Any shared HTTP cache in front may answer readers for these few seconds, per language.
+    assert set(response["Cache-Control"].split(", ")) == {"public", f"max-age={COUNTS_CACHE_SECONDS}"}
+    assert "Accept-Language" in response["Vary"]
     etag = response["ETag"]
-    assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    for if_none_match in (etag, f"W/{etag}", f'"stale", {etag}', "*"):
+        answer = client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=if_none_match)
+        assert (answer.status_code, answer.content) == (304, b""), if_none_match
+        assert (answer["ETag"], answer["Cache-Control"]) == (etag, response["Cache-Control"])
+    assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH='"something-else"').content == response.content
     signature_factory()
-    assert client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    fresh = client.get("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag)
+    assert (fresh.status_code, fresh.json()["total"], fresh["ETag"] != etag) == (200, 2, True)
 
 
 def test_cached_counts_are_served_without_reading_the_database(
@@ -95,3 +103,74 @@ def test_head_on_stats_carries_the_same_etag_and_answers_304_to_it(client, signa
     head = client.head("/api/v1/stats/")
     assert (head.status_code, head["ETag"], head.content) == (200, etag, b"")
     assert client.head("/api/v1/stats/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reconciliation_job_never_repairs_away_a_confirmation_committing_while_it_runs():
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from tests.factories import SignatureFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections: PostgreSQL only")
+    SignatureFactory(craft="writer")  # the writers' counter exists, at 1
+    newcomer = SignatureFactory(craft="writer", pending=True)
+    job = {}
+
+    def reconcile_in_another_process():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                job["pid"] = cursor.fetchone()[0]
+            job["repaired"] = reconcile_signature_counts.apply().get()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        moderation.signature_confirm_by_signer(signature_id=newcomer.pk)
+        # The job starts while the confirmation is written but not yet committed, and must wait for it.
+        worker = threading.Thread(target=reconcile_in_another_process)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [job.get("pid", -1)])
+                if cursor.fetchone():
+                    break
+            assert time.monotonic() < deadline, "the job never waited for the confirmation's transaction"
+            assert worker.is_alive(), "the job finished without waiting for the confirmation's transaction"
+            time.sleep(0.01)
+    worker.join()
+    assert SignatureCount.objects.get(craft="writer").n == 2
+    assert job["repaired"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_between_a_moderation_move_and_its_commit_cannot_keep_the_old_figure(client, organiser):
+    import threading
+
+    from django.db import connection, transaction
+
+    from tests.factories import SignatureFactory
+
+    signature = SignatureFactory()
+    assert _stats(client)["total"] == 1
+    seen = []
+
+    def another_request():
+        try:
+            seen.append(_stats(client)["total"])
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        moderation.signature_move(signature=signature, to=Status.FRAUDULENT, actor=organiser)
+        # Another request reads the counts before the commit, and caches what is committed so far.
+        reader = threading.Thread(target=another_request)
+        reader.start()
+        reader.join()
+    assert seen == [1]
+    assert _stats(client)["total"] == 0
