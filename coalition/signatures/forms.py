@@ -71,17 +71,7 @@ class CountrySelect(forms.Select):
         return country_menu(name=name, value=value, attrs=self.build_attrs(self.attrs, attrs), empty_label=gettext("—"))
 
 
-class _FixedChoiceField(forms.ChoiceField):
-    """A choice field whose choices never change per form: each form shares them instead of deep-copying them (with
-    their lazily translated labels) every time a form is made, as Django's ChoiceField does."""
-
-    def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        return result
-
-
-class _CountryChoiceField(_FixedChoiceField):
+class _CountryChoiceField(forms.ChoiceField):
     def valid_value(self, value):
         # A code lookup, rather than walking 250 translated names to find it.
         return value in countries
@@ -182,7 +172,7 @@ class SignForm(forms.Form):
         widget=forms.EmailInput,
         help_text=_("We send you a link to confirm. Never shown publicly."),
     )
-    craft = _FixedChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
+    craft = forms.ChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
     affiliation = forms.CharField(
         label=_("Affiliation (optional)"),
         required=False,
@@ -219,27 +209,6 @@ class SignForm(forms.Form):
     @property
     def is_bot(self):
         return bool(self.is_bound and self.data.get("website"))
-
-    def _clean_fields(self):
-        """Django's own loop, with each value read from the POST as its BoundField would read it, but without
-        making the eleven BoundFields that a signature answered by a redirect never shows: a sixth of the form's
-        CPU on every sign POST. A form shown again makes them when it renders."""
-        if self.bound_field_class or any(
-            field.disabled
-            or field.bound_field_class
-            or type(field)._clean_bound_field is not forms.Field._clean_bound_field
-            for field in self.fields.values()
-        ):
-            # A disabled field reads its initial value through the BoundField, and a BoundField class of one's own
-            # (the form's, its renderer's or a field's) may read the POST its own way.
-            return super()._clean_fields()
-        for name, field in self.fields.items():
-            try:
-                self.cleaned_data[name] = field.clean(self._widget_data_value(field.widget, self.add_prefix(name)))
-                if hasattr(self, f"clean_{name}"):
-                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
-            except forms.ValidationError as error:
-                self.add_error(name, error)
 
     def visible_sign_fields(self):
         hidden = {"website", "keep_email"} if self.email_suggestion is None else {"website"}
@@ -289,36 +258,6 @@ class SignForm(forms.Form):
                 _("Please use a permanent email address: we cannot confirm signatures from disposable mail services.")
             )
         return email
-
-
-class _SharedChoicesFields(dict):
-    """The sign form's fields, copied for each form the cheap way.
-
-    Every form deep-copies its class's fields (copy.deepcopy walks each field and widget through copyreg). Here
-    each field and widget is a fresh object with its own attributes, error messages, validators and widget attrs,
-    as Django's Field.__deepcopy__ makes them, while the choices, which never change per form (_FixedChoiceField),
-    stay shared. About a fifth of the CPU the form costs on a sign POST."""
-
-    def __deepcopy__(self, memo):
-        return {name: _field_copy(field) for name, field in self.items()}
-
-
-def _field_copy(field):
-    copied = _shallow(field)
-    copied.widget = _shallow(field.widget)
-    copied.widget.attrs = dict(field.widget.attrs)
-    copied.error_messages = dict(field.error_messages)
-    copied.validators = list(field.validators)
-    return copied
-
-
-def _shallow(instance):
-    copied = object.__new__(type(instance))
-    copied.__dict__.update(instance.__dict__)
-    return copied
-
-
-SignForm.base_fields = _SharedChoicesFields(SignForm.base_fields)
 
 
 class OrganisationForm(forms.Form):
