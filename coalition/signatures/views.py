@@ -20,7 +20,7 @@ from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
-from .ratelimits import SignCounting, client_ip, sign_limited
+from .ratelimits import client_ip, sign_limited
 from .selectors import (
     NO_FILTERS,
     PUBLIC_CSV_HEADER,
@@ -74,6 +74,12 @@ def _url(name, script_prefix):
     return reverse(name)
 
 
+def _rate_limited(request, wait):
+    response = rate_limited(request)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _letter_page(request, *, craft=None):
     """The letter, the count and the form; on a craft's landing page the form starts on that craft."""
     letter, version = letter_and_version_current(get_language())
@@ -82,13 +88,11 @@ def _letter_page(request, *, craft=None):
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
         # Every POST counts against the client's network; one with a valid address against its domain too. Bots
-        # are not validated at all. The counts travel to Redis while the form is validated.
-        typed = None if form.is_bot else request.POST.get("email")
-        with SignCounting(request, typed_email=typed, switches=switches) as counting:
-            email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
-            limited = counting.limited(email)
-        if limited:
-            return rate_limited(request)
+        # are not validated at all.
+        email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
+        wait = sign_limited(request, email=email, switches=switches)
+        if wait is not None:
+            return _rate_limited(request, wait)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.
             return _to_check_inbox()
@@ -233,8 +237,9 @@ def organisation_endorse(request):
     if request.method == "POST":
         # Paused signing pauses endorsements too: an attack on the forms is an attack on both.
         valid = letter.is_open and not switches.signing_paused and form.is_valid()
-        if sign_limited(request, email=form.cleaned_data["contact_email"] if valid else None, switches=switches):
-            return rate_limited(request)
+        wait = sign_limited(request, email=form.cleaned_data["contact_email"] if valid else None, switches=switches)
+        if wait is not None:
+            return _rate_limited(request, wait)
         if valid:
             try:
                 organisation_create(
