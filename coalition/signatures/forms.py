@@ -16,6 +16,7 @@ from django_countries import countries
 
 from .models import Craft, Organisation, Signature
 from .services import email_is_disposable, email_normalise, email_suggestion
+from .validators import validate_person_name
 
 _STARTED_SALT = "signatures.sign-form.started"
 
@@ -163,8 +164,25 @@ class HttpURLField(forms.URLField):
         return value
 
 
+class TickBox(forms.CheckboxInput):
+    """A checkbox that only a tick fills. Django's takes any value but "false" as ticked; a hand-made POST with
+    "0", "off" or "no" is not consent either."""
+
+    NOT_TICKED = {"", "0", "false", "off", "no", "n"}
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().lower() in self.NOT_TICKED:
+            return False
+        return super().value_from_datadict(data, files, name)
+
+
 class SignForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=Signature._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=Signature._meta.get_field("name").max_length,
+        validators=[validate_person_name],
+    )
     # Checked by email_normalise (email-validator), which knows internationalised domains Django's field refuses.
     email = forms.CharField(
         label=_("Email address"),
@@ -187,9 +205,13 @@ class SignForm(forms.Form):
         assume_scheme="https",
         help_text=_("A web page that shows who you are: http or https only."),
     )
-    public = forms.BooleanField(label=_("Show my name on the public list"), required=False, initial=True)
-    consent = forms.BooleanField(label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")})
-    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False)
+    public = forms.BooleanField(
+        label=_("Show my name on the public list"), required=False, initial=True, widget=TickBox
+    )
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")}, widget=TickBox
+    )
+    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False, widget=TickBox)
     # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -267,7 +289,9 @@ class OrganisationForm(forms.Form):
         label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
     )
     country = country_field()
-    contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
+    contact_name = forms.CharField(
+        label=_("Your name"), max_length=200, help_text=_("Never shown publicly."), validators=[validate_person_name]
+    )
     contact_email = forms.CharField(
         label=_("Your email address at the organisation"),
         max_length=254,
@@ -278,6 +302,7 @@ class OrganisationForm(forms.Form):
     )
     authority = forms.BooleanField(
         label=_("I am authorised to endorse the letter on behalf of this organisation."),
+        widget=TickBox,
         error_messages={"required": _("Please confirm you may speak for the organisation.")},
     )
 

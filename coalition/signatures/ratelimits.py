@@ -1,4 +1,6 @@
-"""Rate limits on the sign and endorsement forms: a burst and a sustained rate, per client IP and per email domain.
+"""Rate limits on the sign and endorsement forms, per client network and per email domain, each a burst and a
+sustained rate at two levels: above SIGN_RATES a signature is accepted and held for an organiser ("busy network":
+a meeting on one Wi-Fi, a carrier's shared address); above SIGN_FLOOD_RATES the submission is refused with a 429.
 
 Counted by the `limits` library's fixed-window strategy, in the shared Redis (RATELIMIT_STORAGE_URI), so every worker
 sees the same counts.
@@ -9,6 +11,7 @@ import ipaddress
 import logging
 import math
 import time
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from django.conf import settings
@@ -19,6 +22,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from coalition.core.models import Switches
 
+from .models import Signature
 from .services import COMMON_DOMAINS, PUBLIC_SUFFIXES
 
 logger = logging.getLogger(__name__)
@@ -63,17 +67,18 @@ def _items(rates):
 
 
 def _rates(switches):
+    """(review rates, flood rates) for this moment: the "under attack" switch tightens both."""
     # The caller may pass the switches it already read for this request: one Redis read fewer.
     if switches is None:
         switches = Switches.current()
-    return settings.SIGN_RATES_UNDER_ATTACK if switches.under_attack else settings.SIGN_RATES
+    if switches.under_attack:
+        return settings.SIGN_RATES_UNDER_ATTACK, settings.SIGN_FLOOD_RATES_UNDER_ATTACK
+    return settings.SIGN_RATES, settings.SIGN_FLOOD_RATES
 
 
-def _counters(*, kind, value, rates):
-    """(rate item, identifiers) for each rate that counts `value`. Redis keys carry a keyed digest, not the address
-    or domain, and not one a dictionary could reverse."""
-    key = hashlib.blake2b(value.encode(), key=_digest_key(settings.SECRET_KEY), digest_size=12).hexdigest()
-    return [(item, ("sign", kind, key)) for item in _items(tuple(rates))]
+def _key(value):
+    """A keyed digest for Redis keys, not the address or domain, and not one a dictionary could reverse."""
+    return hashlib.blake2b(value.encode(), key=_digest_key(settings.SECRET_KEY), digest_size=12).hexdigest()
 
 
 def _counting_now():
@@ -87,26 +92,18 @@ def _pause():
     logger.warning("Rate-limit storage unavailable; limits not applied for %s s", STORAGE_PAUSE_SECONDS, exc_info=True)
 
 
-def _wait(first, then=()):
-    """Count one submission against the `first` counters and, if none of them refuses it, the `then` counters too.
-    None when every rate allows it; else the seconds until the exceeded windows have all ended.
+def _count(limiter, *, kind, value, review, flood):
+    """Count one submission from `value` against each of its rates: (flood counters exceeded, any review rate
+    exceeded). Every rate is counted, even after one is exceeded, so a sustained flood stays limited."""
+    key = _key(value)
+    flood_counters = [(item, ("sign", kind, "flood", key)) for item in _items(tuple(flood))]
+    flooded = [(item, ids) for item, ids in flood_counters if not limiter.hit(item, *ids)]
+    busy = [item for item in _items(tuple(review)) if not limiter.hit(item, "sign", kind, key)]
+    return flooded, bool(busy)
 
-    A client over its own limit does not use up the rest's: a single IP refused a thousand times does not exhaust
-    the limit of the domain its addresses are on, which every other signer from that domain shares."""
-    if not (first or then) or not _counting_now():
-        return None
-    limiter = _limiter(settings.RATELIMIT_STORAGE_URI)
-    try:
-        # Every rate of a kind is counted, even after one is exceeded, so a sustained flood stays limited.
-        exceeded = [(item, ids) for item, ids in first if not limiter.hit(item, *ids)]
-        if not exceeded:
-            exceeded = [(item, ids) for item, ids in then if not limiter.hit(item, *ids)]
-        if not exceeded:
-            return None
-        reset = max(limiter.get_window_stats(item, *ids).reset_time for item, ids in exceeded)
-    except StorageError:
-        _pause()
-        return None
+
+def _seconds_until_reset(limiter, counters):
+    reset = max(limiter.get_window_stats(item, *ids).reset_time for item, ids in counters)
     return max(1, math.ceil(reset - time.time()))
 
 
@@ -154,23 +151,53 @@ def _network(address):
     return str(address)
 
 
-def _domain_counters(email, switches):
+def _limited_domain(email):
+    """The domain an address counts against, or None for the big shared providers."""
     domain = email.rsplit("@", 1)[-1].lower()
     if domain in COMMON_DOMAINS:
         # Millions share these: a flood from one of them is the IP limit's to catch, not a reason to turn
         # every real Gmail signer away.
-        return []
+        return None
     # Catch-all domains hand out subdomains: they share the limit of the domain one registers (bbc.co.uk, not
     # co.uk: a suffix under which anyone registers is not one sender).
-    domain = PUBLIC_SUFFIXES.privatesuffix(domain) or domain
-    return _counters(kind="domain", value=domain, rates=_rates(switches)["domain"])
+    return PUBLIC_SUFFIXES.privatesuffix(domain) or domain
 
 
-def sign_limited(request, *, email=None, switches=None):
+@dataclass(frozen=True)
+class SignVerdict:
+    """What the rates say about one submission: refused for `wait` seconds (Retry-After), or accepted, with a
+    `review_reason` when it came from a busy network or domain."""
+
+    wait: int | None = None
+    review_reason: str = ""
+
+
+ACCEPTED = SignVerdict()
+
+
+def sign_verdict(request, *, email=None, switches=None):
     """Count a sign POST from this client's network and, when the form gave a valid address and the network is
-    within its rates, from the address's domain. None when it may go on; else the seconds to wait (Retry-After)."""
-    return _wait(_network_counters(request, switches), _domain_counters(email, switches) if email is not None else ())
-
-
-def _network_counters(request, switches):
-    return _counters(kind="ip", value=client_network(request), rates=_rates(switches)["ip"])
+    below flood level, from the address's domain: a client refused for its own flood does not use up the limit
+    every other signer from its domain shares. With the counters unreachable, every submission is accepted."""
+    if not _counting_now():
+        return ACCEPTED
+    limiter = _limiter(settings.RATELIMIT_STORAGE_URI)
+    review, flood = _rates(switches)
+    reason = ""
+    try:
+        flooded, busy = _count(
+            limiter, kind="ip", value=client_network(request), review=review["ip"], flood=flood["ip"]
+        )
+        if busy:
+            reason = Signature.ReviewReason.BUSY_NETWORK
+        domain = _limited_domain(email) if email is not None and not flooded else None
+        if domain is not None:
+            flooded, busy = _count(limiter, kind="domain", value=domain, review=review["domain"], flood=flood["domain"])
+            if busy and not reason:
+                reason = Signature.ReviewReason.BUSY_DOMAIN
+        if flooded:
+            return SignVerdict(wait=_seconds_until_reset(limiter, flooded))
+    except StorageError:
+        _pause()
+        return ACCEPTED
+    return SignVerdict(review_reason=reason)

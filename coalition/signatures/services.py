@@ -184,10 +184,12 @@ def signature_create(
     public=True,
     language="en",
     ip="",
+    review_reason="",
 ):
     """Sign `letter`, or — for an address that already signed — owe that address a mail saying so.
 
-    The caller always shows the same answer; only the mail differs (no enumeration).
+    The caller always shows the same answer; only the mail differs (no enumeration). A `review_reason` (a busy
+    network) makes the signature wait for an organiser once confirmed.
     Returns (signature, created).
     """
     if letter_version.letter_id != letter.pk:
@@ -207,6 +209,7 @@ def signature_create(
         language=language,
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
+        review_reason=review_reason,
         mails_sent=1 if first_mail else 0,
     )
     # The letter and its version were just read by the caller: no need to look them up again. The country is
