@@ -61,6 +61,7 @@ COLUMNS = [
     "verified_at",
     "status_changed_at",
     "mails_sent",
+    "review_reason",
 ]
 
 
@@ -113,6 +114,7 @@ def _rows(*, letter, version, n, start, rng, now, tally):
                 stamp if verified else r"\N",
                 stamp,
                 "1",
+                "",
             )
         )
 

@@ -280,7 +280,9 @@ RATELIMIT_STORAGE_URI = env.str("RATELIMIT_STORAGE_URI", default=REDIS_URL or "m
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind a proxy, the client's address is in a header the proxy sets, e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
-# (burst, sustained) per client IP and per email domain; the admin's "under attack" switch uses the tight pair.
+# (burst, sustained) per client network and per email domain; the admin's "under attack" switch uses the tight sets.
+# Above the review rates a signature is still accepted, and held for an organiser once confirmed ("busy network":
+# a meeting on one Wi-Fi, phones behind a carrier's shared address); only above the flood rates is it refused (429).
 SIGN_RATES = {
     "ip": env.list("SIGN_RATE_IP", default=["10/m", "60/h"]),
     "domain": env.list("SIGN_RATE_DOMAIN", default=["300/m", "5000/h"]),
@@ -289,7 +291,20 @@ SIGN_RATES_UNDER_ATTACK = {
     "ip": env.list("SIGN_RATE_IP_UNDER_ATTACK", default=["3/m", "10/h"]),
     "domain": env.list("SIGN_RATE_DOMAIN_UNDER_ATTACK", default=["30/m", "300/h"]),
 }
-for _rates in (*SIGN_RATES.values(), *SIGN_RATES_UNDER_ATTACK.values()):
+SIGN_FLOOD_RATES = {
+    "ip": env.list("SIGN_FLOOD_RATE_IP", default=["100/m", "1000/h"]),
+    "domain": env.list("SIGN_FLOOD_RATE_DOMAIN", default=["1000/m", "20000/h"]),
+}
+SIGN_FLOOD_RATES_UNDER_ATTACK = {
+    "ip": env.list("SIGN_FLOOD_RATE_IP_UNDER_ATTACK", default=["100/m", "300/h"]),
+    "domain": env.list("SIGN_FLOOD_RATE_DOMAIN_UNDER_ATTACK", default=["300/m", "3000/h"]),
+}
+for _rates in (
+    *SIGN_RATES.values(),
+    *SIGN_RATES_UNDER_ATTACK.values(),
+    *SIGN_FLOOD_RATES.values(),
+    *SIGN_FLOOD_RATES_UNDER_ATTACK.values(),
+):
     # A mistyped rate would otherwise surface as an error on the first signature.
     if not _rates or not all(re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", rate) for rate in _rates):
         raise ImproperlyConfigured(f"Sign rates look like 10/m, 60/h or 100/5m (s, m, h, d); got {_rates}.")

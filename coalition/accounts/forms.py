@@ -4,7 +4,14 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from coalition.signatures.forms import HttpURLField, SignForm, clean_display_text, clean_email_address, country_field
+from coalition.signatures.forms import (
+    HttpURLField,
+    SignForm,
+    TickBox,
+    clean_display_text,
+    clean_email_address,
+    country_field,
+)
 from coalition.signatures.models import Craft
 
 from .models import BIO_MAX_LENGTH, MemberProfile
@@ -79,7 +86,7 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=format_lazy(gettext_lazy("Plain text, up to {n} characters. Shown publicly."), n=BIO_MAX_LENGTH),
     )
-    updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False)
+    updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False, widget=TickBox)
 
     def clean_union(self):
         return clean_display_text(self.cleaned_data["union"])
@@ -91,6 +98,7 @@ class ProfileForm(forms.Form):
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=gettext_lazy("Yes, delete my account and withdraw my signature"),
+        widget=TickBox,
         error_messages={"required": gettext_lazy("Tick this box to confirm.")},
     )
 

@@ -163,6 +163,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "name",
         "craft",
         "status",
+        "review_reason",
         "notable",
         "public",
         "affiliation",
@@ -171,7 +172,17 @@ class SignatureAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
     )
-    list_filter = (StatusFilter, "craft", "notable", "public", HourFilter, EmailDomainFilter, IPPrefixFilter, "letter")
+    list_filter = (
+        StatusFilter,
+        "review_reason",
+        "craft",
+        "notable",
+        "public",
+        HourFilter,
+        EmailDomainFilter,
+        IPPrefixFilter,
+        "letter",
+    )
     search_fields = ("name", "email", "affiliation")
     list_select_related = ("letter",)
     list_per_page = 100
@@ -186,6 +197,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "profile_url",
         "public",
         "status",
+        "review_reason",
         "notable",
         "verification_method",
         "verified_by",
@@ -207,6 +219,7 @@ class SignatureAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = [
         "approve",
+        "release_busy",
         _verify_action(Signature.VerificationMethod.KNOWN_PERSONALLY),
         _verify_action(Signature.VerificationMethod.UNION_CONFIRMED),
         _verify_action(Signature.VerificationMethod.PROFILE_CHECKED),
@@ -242,6 +255,24 @@ class SignatureAdmin(admin.ModelAdmin):
             request,
             _("%(approved)d held signatures approved by you; %(released)d now listed (approved by two organisers).")
             % {"approved": len(approved), "released": len(released)},
+        )
+
+    @admin.action(
+        description=_("Release signatures held only for a busy network or domain (one organiser)"),
+        permissions=["moderate"],
+    )
+    def release_busy(self, request, queryset):
+        released, kept = moderation.signature_release_busy(
+            signature_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
+        self.message_user(
+            request,
+            _(
+                "%(released)d signatures released to the list; %(kept)d kept (not held for a busy network, "
+                "or a watchlisted name that needs two approvals)."
+            )
+            % {"released": len(released), "kept": len(kept)},
+            messages.SUCCESS if released else messages.WARNING,
         )
 
     @admin.action(description=_("Undo a rejection or fraud mark (back to the state before)"), permissions=["moderate"])

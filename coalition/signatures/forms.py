@@ -16,6 +16,7 @@ from django_countries import countries
 
 from .models import Craft, Organisation, Signature
 from .services import email_is_disposable, email_normalise, email_suggestion
+from .validators import validate_person_name
 
 _STARTED_SALT = "signatures.sign-form.started"
 
@@ -71,17 +72,7 @@ class CountrySelect(forms.Select):
         return country_menu(name=name, value=value, attrs=self.build_attrs(self.attrs, attrs), empty_label=gettext("—"))
 
 
-class _FixedChoiceField(forms.ChoiceField):
-    """A choice field whose choices never change per form: each form shares them instead of deep-copying them (with
-    their lazily translated labels) every time a form is made, as Django's ChoiceField does."""
-
-    def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        return result
-
-
-class _CountryChoiceField(_FixedChoiceField):
+class _CountryChoiceField(forms.ChoiceField):
     def valid_value(self, value):
         # A code lookup, rather than walking 250 translated names to find it.
         return value in countries
@@ -173,8 +164,25 @@ class HttpURLField(forms.URLField):
         return value
 
 
+class TickBox(forms.CheckboxInput):
+    """A checkbox that only a tick fills. Django's takes any value but "false" as ticked; a hand-made POST with
+    "0", "off" or "no" is not consent either."""
+
+    NOT_TICKED = {"", "0", "false", "off", "no", "n"}
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().lower() in self.NOT_TICKED:
+            return False
+        return super().value_from_datadict(data, files, name)
+
+
 class SignForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=Signature._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=Signature._meta.get_field("name").max_length,
+        validators=[validate_person_name],
+    )
     # Checked by email_normalise (email-validator), which knows internationalised domains Django's field refuses.
     email = forms.CharField(
         label=_("Email address"),
@@ -182,7 +190,7 @@ class SignForm(forms.Form):
         widget=forms.EmailInput,
         help_text=_("We send you a link to confirm. Never shown publicly."),
     )
-    craft = _FixedChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
+    craft = forms.ChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
     affiliation = forms.CharField(
         label=_("Affiliation (optional)"),
         required=False,
@@ -197,9 +205,13 @@ class SignForm(forms.Form):
         assume_scheme="https",
         help_text=_("A web page that shows who you are: http or https only."),
     )
-    public = forms.BooleanField(label=_("Show my name on the public list"), required=False, initial=True)
-    consent = forms.BooleanField(label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")})
-    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False)
+    public = forms.BooleanField(
+        label=_("Show my name on the public list"), required=False, initial=True, widget=TickBox
+    )
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")}, widget=TickBox
+    )
+    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False, widget=TickBox)
     # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -219,27 +231,6 @@ class SignForm(forms.Form):
     @property
     def is_bot(self):
         return bool(self.is_bound and self.data.get("website"))
-
-    def _clean_fields(self):
-        """Django's own loop, with each value read from the POST as its BoundField would read it, but without
-        making the eleven BoundFields that a signature answered by a redirect never shows: a sixth of the form's
-        CPU on every sign POST. A form shown again makes them when it renders."""
-        if self.bound_field_class or any(
-            field.disabled
-            or field.bound_field_class
-            or type(field)._clean_bound_field is not forms.Field._clean_bound_field
-            for field in self.fields.values()
-        ):
-            # A disabled field reads its initial value through the BoundField, and a BoundField class of one's own
-            # (the form's, its renderer's or a field's) may read the POST its own way.
-            return super()._clean_fields()
-        for name, field in self.fields.items():
-            try:
-                self.cleaned_data[name] = field.clean(self._widget_data_value(field.widget, self.add_prefix(name)))
-                if hasattr(self, f"clean_{name}"):
-                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
-            except forms.ValidationError as error:
-                self.add_error(name, error)
 
     def visible_sign_fields(self):
         hidden = {"website", "keep_email"} if self.email_suggestion is None else {"website"}
@@ -291,36 +282,6 @@ class SignForm(forms.Form):
         return email
 
 
-class _SharedChoicesFields(dict):
-    """The sign form's fields, copied for each form the cheap way.
-
-    Every form deep-copies its class's fields (copy.deepcopy walks each field and widget through copyreg). Here
-    each field and widget is a fresh object with its own attributes, error messages, validators and widget attrs,
-    as Django's Field.__deepcopy__ makes them, while the choices, which never change per form (_FixedChoiceField),
-    stay shared. About a fifth of the CPU the form costs on a sign POST."""
-
-    def __deepcopy__(self, memo):
-        return {name: _field_copy(field) for name, field in self.items()}
-
-
-def _field_copy(field):
-    copied = _shallow(field)
-    copied.widget = _shallow(field.widget)
-    copied.widget.attrs = dict(field.widget.attrs)
-    copied.error_messages = dict(field.error_messages)
-    copied.validators = list(field.validators)
-    return copied
-
-
-def _shallow(instance):
-    copied = object.__new__(type(instance))
-    copied.__dict__.update(instance.__dict__)
-    return copied
-
-
-SignForm.base_fields = _SharedChoicesFields(SignForm.base_fields)
-
-
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Organisation name"), max_length=200)
     kind = forms.ChoiceField(label=_("It is a"), choices=[("", _("Choose one"))] + Organisation.Kind.choices)
@@ -328,7 +289,9 @@ class OrganisationForm(forms.Form):
         label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
     )
     country = country_field()
-    contact_name = forms.CharField(label=_("Your name"), max_length=200, help_text=_("Never shown publicly."))
+    contact_name = forms.CharField(
+        label=_("Your name"), max_length=200, help_text=_("Never shown publicly."), validators=[validate_person_name]
+    )
     contact_email = forms.CharField(
         label=_("Your email address at the organisation"),
         max_length=254,
@@ -339,6 +302,7 @@ class OrganisationForm(forms.Form):
     )
     authority = forms.BooleanField(
         label=_("I am authorised to endorse the letter on behalf of this organisation."),
+        widget=TickBox,
         error_messages={"required": _("Please confirm you may speak for the organisation.")},
     )
 

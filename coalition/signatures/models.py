@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .validators import validate_person_name
+
 
 class Craft(models.TextChoices):
     ACTOR = "actor", _("Actor")
@@ -74,6 +76,12 @@ class Signature(models.Model):
         UNION_CONFIRMED = "union_confirmed", _("Union or guild confirmed")
         PROFILE_CHECKED = "profile_checked", _("Profile link checked")
 
+    class ReviewReason(models.TextChoices):
+        # Many signatures from one place in a short time: often a meeting on one Wi-Fi or a carrier's shared
+        # address, sometimes a script. Accepted, and read by an organiser before it is listed.
+        BUSY_NETWORK = "busy network", _("busy network")
+        BUSY_DOMAIN = "busy email domain", _("busy email domain")
+
     LISTED_STATUSES = tuple(map(Status, COUNTED_STATUSES))
     # The only moves a signature can make; signature_transition refuses every other.
     TRANSITIONS = {
@@ -102,7 +110,7 @@ class Signature(models.Model):
         related_name="signatures",
         help_text=_("The exact words this person signed."),
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_person_name])
     email = models.EmailField(max_length=254, help_text=_("Normalised. Not displayed publicly."))
     craft = models.CharField(max_length=20, choices=Craft.choices)
     affiliation = models.CharField(max_length=200, blank=True)
@@ -127,6 +135,12 @@ class Signature(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     channel_verified_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the signer last proved they run the channel they link to.")
+    )
+    review_reason = models.CharField(
+        max_length=40,
+        choices=ReviewReason.choices,
+        blank=True,
+        help_text=_("Why this signature waits for an organiser once confirmed. Not displayed publicly."),
     )
     mails_sent = models.PositiveSmallIntegerField(
         default=0, help_text=_("Mails queued for this signature, capped against mail-bombing.")

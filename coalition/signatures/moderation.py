@@ -214,11 +214,14 @@ def signature_restore(*, signature_ids, actor):
 
 
 def signature_confirm_by_signer(*, signature_id):
-    """The signer's own confirmation: a notable name is held for organisers instead of listed."""
+    """The signer's own confirmation: a notable name, or one signed from a busy network, is held for organisers
+    instead of listed."""
     signature = Signature.objects.get(pk=signature_id)
     held = name_is_notable(signature.name)
-    to = Status.HELD if held else Status.CONFIRMED
+    to = Status.HELD if held or signature.review_reason else Status.CONFIRMED
     reason = "confirmed by email link" + ("; name on the watchlist" if held else "")
+    if signature.review_reason:
+        reason += f"; {signature.review_reason}"
     signature_transition(
         signature_ids=[signature_id],
         to=to,
@@ -277,6 +280,26 @@ def signature_approve(*, signature_ids, actor):
         via="approval",
     )
     return held, released
+
+
+@transaction.atomic
+def signature_release_busy(*, signature_ids, actor):
+    """List held signatures whose one reason to wait was a busy network or email domain, in one organiser's action:
+    a room of people who signed on one Wi-Fi is released as a batch. A name on the watchlist still needs its two
+    approvals. Returns (released_ids, kept_ids)."""
+    ids = list(signature_ids)
+    held = Signature.objects.filter(pk__in=ids, status=Status.HELD).exclude(review_reason="").values_list("pk", "name")
+    releasable = [pk for pk, name in held if not name_is_notable(name)]
+    released, _ = signature_transition(
+        signature_ids=releasable,
+        to=Status.CONFIRMED,
+        actor=actor,
+        reason="released by an organiser: busy network reviewed",
+        only_from={Status.HELD},
+        via="approval",
+        extra={"review_reason": ""},
+    )
+    return released, sorted(set(ids) - set(released))
 
 
 @transaction.atomic

@@ -1,12 +1,10 @@
 import difflib
 import hashlib
-import importlib
 import secrets
 import tempfile
 from datetime import UTC, timedelta
-from functools import lru_cache, wraps
+from functools import lru_cache
 
-import email_validator
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.conf import settings
 from django.core import signing
@@ -41,45 +39,9 @@ class TokenError(Exception):
         self.reason = reason
 
 
-def _remember_domain_checks():
-    """Let email-validator check each domain once per process, not once per address.
-
-    Its domain check looks at every character of the domain, and most signers share a few dozen domains. Its answer
-    depends only on its arguments and on the library's list of special-use domains (which a library user may change),
-    so both are the memo's key; validate_email only reads the answer, and a refused domain is checked again each time
-    (exceptions are not kept). validate_email calls the check through its own module's global, which is where the
-    memo goes. If a release of the library moves either, nothing breaks: addresses are checked in full again, and
-    tests/signatures/test_email.py says the memo is gone."""
-    try:
-        module = importlib.import_module("email_validator.validate_email")
-    except ImportError:
-        return
-    check = getattr(module, "validate_email_domain_name", None)
-    if not callable(check) or hasattr(check, "cache_info"):
-        return
-
-    @lru_cache(maxsize=4096)
-    def remembered(special_use, domain, *args, **kwargs):
-        return check(domain, *args, **kwargs)
-
-    @wraps(check)
-    def validate_email_domain_name(domain, *args, **kwargs):
-        return remembered(tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES), domain, *args, **kwargs)
-
-    validate_email_domain_name.cache_info = remembered.cache_info
-    validate_email_domain_name.cache_clear = remembered.cache_clear
-    module.validate_email_domain_name = validate_email_domain_name
-
-
-_remember_domain_checks()
-
-
-@lru_cache(maxsize=1024)
 def email_normalise(raw):
     """Lower-cased, trimmed address with its domain in ASCII (punycode), so that the Unicode and the
-    punycode spellings of one address are one address. Raises ValueError for anything that is not one.
-
-    Remembered: the sign form checks the address and the service checks it again before storing it."""
+    punycode spellings of one address are one address. Raises ValueError for anything that is not one."""
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -223,10 +185,12 @@ def signature_create(
     public=True,
     language="en",
     ip="",
+    review_reason="",
 ):
     """Sign `letter`, or — for an address that already signed — owe that address a mail saying so.
 
-    The caller always shows the same answer; only the mail differs (no enumeration).
+    The caller always shows the same answer; only the mail differs (no enumeration). A `review_reason` (a busy
+    network) makes the signature wait for an organiser once confirmed.
     Returns (signature, created).
     """
     if letter_version.letter_id != letter.pk:
@@ -246,6 +210,7 @@ def signature_create(
         language=language,
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
+        review_reason=review_reason,
         mails_sent=1 if first_mail else 0,
     )
     # The letter and its version were just read by the caller: no need to look them up again. The country is

@@ -19,7 +19,7 @@ from .forms import CONSENT_TEXT, OrganisationForm, SignForm, country_menu
 from .models import Craft
 from .pages import CRAFT_PITCHES, CRAFT_PLURALS, share_links
 from .press import share_meta
-from .ratelimits import SignCounting, client_ip, sign_limited
+from .ratelimits import client_ip, sign_verdict
 from .selectors import (
     NO_FILTERS,
     PUBLIC_CSV_HEADER,
@@ -47,7 +47,7 @@ from .services import (
 )
 
 
-def _sign(request, letter, version, data):
+def _sign(request, letter, version, data, review_reason):
     signature_create(
         letter=letter,
         letter_version=version,
@@ -61,6 +61,7 @@ def _sign(request, letter, version, data):
         language=get_language(),
         consent_text=str(CONSENT_TEXT),
         ip=str(client_ip(request) or ""),
+        review_reason=review_reason,
     )
 
 
@@ -74,6 +75,12 @@ def _url(name, script_prefix):
     return reverse(name)
 
 
+def _rate_limited(request, wait):
+    response = rate_limited(request)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _letter_page(request, *, craft=None):
     """The letter, the count and the form; on a craft's landing page the form starts on that craft."""
     letter, version = letter_and_version_current(get_language())
@@ -82,19 +89,17 @@ def _letter_page(request, *, craft=None):
     accepting = letter.is_open and version is not None and not switches.signing_paused
     if request.method == "POST" and accepting:
         # Every POST counts against the client's network; one with a valid address against its domain too. Bots
-        # are not validated at all. The counts travel to Redis while the form is validated.
-        typed = None if form.is_bot else request.POST.get("email")
-        with SignCounting(request, typed_email=typed, switches=switches) as counting:
-            email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
-            limited = counting.limited(email)
-        if limited:
-            return rate_limited(request)
+        # are not validated at all. A busy network's signature is accepted like any other, and waits for review.
+        email = None if form.is_bot or not form.is_valid() else form.cleaned_data["email"]
+        verdict = sign_verdict(request, email=email, switches=switches)
+        if verdict.wait is not None:
+            return _rate_limited(request, verdict.wait)
         if form.is_bot:
             # Bots get the answer people get, and nothing is stored.
             return _to_check_inbox()
         if email is not None:
             try:
-                _sign(request, letter, version, form.cleaned_data)
+                _sign(request, letter, version, form.cleaned_data, verdict.review_reason)
             except (ValidationError, ValueError):
                 # The form and the model check the same things; if they ever disagree, the person gets the form back.
                 form.add_error(None, _("We could not record this signature. Please check your details and try again."))
@@ -233,8 +238,10 @@ def organisation_endorse(request):
     if request.method == "POST":
         # Paused signing pauses endorsements too: an attack on the forms is an attack on both.
         valid = letter.is_open and not switches.signing_paused and form.is_valid()
-        if sign_limited(request, email=form.cleaned_data["contact_email"] if valid else None, switches=switches):
-            return rate_limited(request)
+        # Every endorsement waits for an organiser anyway: only a flood is refused.
+        verdict = sign_verdict(request, email=form.cleaned_data["contact_email"] if valid else None, switches=switches)
+        if verdict.wait is not None:
+            return _rate_limited(request, verdict.wait)
         if valid:
             try:
                 organisation_create(

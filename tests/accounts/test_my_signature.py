@@ -52,6 +52,7 @@ def test_the_member_changes_how_their_name_is_shown(client, ada):
         ("profile_url", "javascript:alert(1)", "valid URL"),
         ("profile_url", "https://user:pw@example.org/", "user name or password"),
         ("name", "x" * 201, "at most 200"),
+        ("name", "Claim your prize at www.prize.example", "without a web or email address"),
     ],
 )
 def test_the_same_checks_as_the_sign_form_apply(client, ada, field, value, message):

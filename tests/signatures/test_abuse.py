@@ -130,7 +130,7 @@ def test_an_address_gets_at_most_n_mails_a_day_whoever_submits_it(
 
 
 def test_too_many_signatures_from_one_ip_get_a_polite_429(sign, settings):
-    settings.SIGN_RATES = {"ip": ["3/m"], "domain": ["100/m"]}
+    settings.SIGN_FLOOD_RATES = {"ip": ["3/m"], "domain": ["100/m"]}
     for n in range(3):
         assert sign(email=f"person{n}@example.org").status_code == 302
     response = sign(email="person9@example.org")
@@ -141,7 +141,7 @@ def test_too_many_signatures_from_one_ip_get_a_polite_429(sign, settings):
 
 
 def test_too_many_signatures_from_one_email_domain_get_a_429(letter, settings, django_capture_on_commit_callbacks):
-    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["2/m"]}
+    settings.SIGN_FLOOD_RATES = {"ip": ["100/m"], "domain": ["2/m"]}
     statuses = []
     for n in range(3):
         with django_capture_on_commit_callbacks(execute=True):
@@ -152,8 +152,8 @@ def test_too_many_signatures_from_one_email_domain_get_a_429(letter, settings, d
 
 
 def test_the_under_attack_switch_tightens_the_limits(sign, settings, letter):
-    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["100/m"]}
-    settings.SIGN_RATES_UNDER_ATTACK = {"ip": ["1/m"], "domain": ["100/m"]}
+    settings.SIGN_FLOOD_RATES = {"ip": ["100/m"], "domain": ["100/m"]}
+    settings.SIGN_FLOOD_RATES_UNDER_ATTACK = {"ip": ["1/m"], "domain": ["100/m"]}
     Switches.objects.create(under_attack=True)
     assert sign(email="a@example.org").status_code == 302
     assert sign(email="b@example.org").status_code == 429
@@ -189,7 +189,7 @@ def test_signing_works_while_the_redis_cache_is_down(sign, settings, client, mai
 
 
 def test_big_shared_providers_are_not_limited_per_domain(letter, settings, django_capture_on_commit_callbacks):
-    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
+    settings.SIGN_FLOOD_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
     statuses = [
         Client(REMOTE_ADDR=f"10.2.0.{n}").post("/", sign_form_data(email=f"p{n}@gmail.com")).status_code
         for n in range(3)
@@ -203,7 +203,7 @@ def test_big_shared_providers_are_not_limited_per_domain(letter, settings, djang
 
 
 def test_domains_under_one_public_suffix_are_limited_apart(letter, settings):
-    settings.SIGN_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
+    settings.SIGN_FLOOD_RATES = {"ip": ["100/m"], "domain": ["1/m"]}
     statuses = [
         Client(REMOTE_ADDR=f"10.4.0.{n}").post("/", sign_form_data(email=email)).status_code
         for n, email in enumerate(["ann@bbc.co.uk", "bob@nhs.co.uk", "cy@news.bbc.co.uk"])
