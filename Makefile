@@ -12,9 +12,9 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-# Migrating also loads the letter (a data migration).
+# Migrating also loads the letter (a data migration). DEBUG=1 lets the development key in the repository serve.
 run: install
-	$(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
@@ -24,7 +24,7 @@ worker: install
 	$(VENV)/bin/celery -A coalition worker -Q mail,default,bulk --beat --loglevel=INFO
 
 organiser: install
-	@read -p "Organiser email: " email; $(PY) manage.py createorganiser "$$email"
+	@read -p "Organiser email: " email; DEBUG=$${DEBUG:-1} $(PY) manage.py createorganiser "$$email"
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

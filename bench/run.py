@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shlex
 import shutil
 import socket
@@ -58,6 +59,8 @@ SERVER_ENV = {
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": REDIS_URL,
     "DEBUG": "0",
+    # Served as in production, so with a key of its own (the development key only serves DEBUG=1 and the tests).
+    "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
     "CONN_MAX_AGE": "60",
     "LOG_LEVEL": "WARNING",
     # The bench submits at machine speed from one address.
@@ -91,7 +94,9 @@ def database_ensure(url):
 
 
 def django_setup():
-    os.environ.update({key: SERVER_ENV[key] for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")})
+    os.environ.update(
+        {key: SERVER_ENV[key] for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    )
     import django
 
     django.setup()

@@ -5,7 +5,9 @@ process, mail printed to the console. DATABASE_URL, REDIS_URL and EMAIL_URL
 switch to PostgreSQL, a real broker + shared cache, and real SMTP.
 """
 
+import os
 import re
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,10 +21,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
+# The key in the repository is public: anyone could sign links and cookies with it. It serves only `make run`
+# (DEBUG=1) and the tests, which run with DEBUG off like production. pytest-django imports these settings inside
+# pytest, and pytest names the running test in PYTEST_CURRENT_TEST for the processes a test starts (the real
+# worker, a second Django process); no production process has either.
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
-if not DEBUG and SECRET_KEY == _DEV_SECRET and env.bool("HTTPS", default=False):
-    raise ImproperlyConfigured("Set SECRET_KEY: the development key must not serve HTTPS traffic.")
+_TESTING = "pytest" in sys.modules or "PYTEST_CURRENT_TEST" in os.environ
+SECRET_KEY = env.str("SECRET_KEY", default="") or _DEV_SECRET
+if SECRET_KEY == _DEV_SECRET and (env.bool("HTTPS", default=False) or not (DEBUG or _TESTING)):
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY: with DEBUG off or HTTPS on the site needs a secret key of its own, not the development "
+        "key in the repository (for local development set DEBUG=1)."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")

@@ -35,18 +35,41 @@ class FetchFailed(Exception):
     """The fetch went wrong in a way that may pass (timeout, DNS, HTTP error)."""
 
 
-def address_is_public(address):
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+# IPv6 forms that carry an IPv4 address the packet may end up at. The stdlib's is_global judges the IPv6 prefix
+# and does not look inside, so each is handled here.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # a NAT64 gateway forwards to the IPv4 in the last 32 bits (RFC 6052)
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215): the site's own network
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291); no public site has one, :: and ::1 are in it
+
+
+def _is_global(ip):
     return ip.is_global and not ip.is_multicast
 
 
-def public_addresses(host, port):
-    """Every address `host` resolves to, or FetchRefused if any of them is private, loopback, link-local or
-    reserved (a name with one public and one private answer is refused too)."""
+def address_is_public(address):
+    """True only for an address that is globally routable, and so is any IPv4 address carried inside it
+    (IPv4-mapped, NAT64, 6to4). IPv4-compatible addresses, local-use NAT64 and Teredo (2001::/32, a tunnel whose
+    server and client are both written in it, neither being the site) are refused whole."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if ip.version == 4:
+        return _is_global(ip)
+    if ip.ipv4_mapped is not None:
+        return _is_global(ip.ipv4_mapped)
+    if ip.teredo is not None or ip in IPV4_COMPATIBLE or ip in NAT64_LOCAL:
+        return False
+    embedded = ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None)
+    return _is_global(ip) and (embedded is None or _is_global(embedded))
+
+
+def public_addresses(host, port, resolve=socket.getaddrinfo):
+    """Every address `host` resolves to, or FetchRefused if any of them is private, loopback, link-local or
+    reserved (a name with one public and one private answer is refused too). `resolve` is getaddrinfo's
+    signature; tests pass their own, so no name is ever looked up outside the machine."""
+    try:
+        infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
         raise FetchFailed(gettext_noop("the site's name could not be found")) from exc
     addresses = sorted({info[4][0] for info in infos})
@@ -108,11 +131,11 @@ def http_get_pinned(*, scheme, address, host, port, target):
     return response.status, response.headers.get("Location"), bytes(body[:limit]).decode("utf-8", "replace")
 
 
-def fetch_text(url):
+def fetch_text(url, resolve=socket.getaddrinfo):
     """The text at `url`, following a few redirects, each hop checked as the first."""
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, target = _target(url)
-        address = public_addresses(host, port)[0]
+        address = public_addresses(host, port, resolve)[0]
         status, location, text = http_get_pinned(scheme=scheme, address=address, host=host, port=port, target=target)
         if status in REDIRECTS and location:
             url = urljoin(url, location)

@@ -225,7 +225,10 @@ class SignatureCount(models.Model):
 
 class ListSnapshot(models.Model):
     """The public list as it stood on one day, kept as a CSV file with its SHA-256, so that the press can cite
-    "the list as of" that day and anyone can check a copy was not altered. Never changed once taken."""
+    "the list as of" that day and anyone can check a copy was not altered. Never changed once taken.
+
+    Each snapshot also records the SHA-256 of the snapshot before it (`prev_sha256`): the days form a chain, so a
+    day removed or inserted afterwards no longer links to its neighbours (`manage.py verify_snapshots`)."""
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="+")
     day = models.DateField(help_text=_("The day (UTC) the snapshot was taken."))
@@ -233,6 +236,11 @@ class ListSnapshot(models.Model):
     rows = models.PositiveIntegerField(help_text=_("Signatories in the file, not counting the header line."))
     size = models.PositiveBigIntegerField(help_text=_("Bytes."))
     sha256 = models.CharField(max_length=64)
+    prev_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("The SHA-256 of the latest earlier snapshot of the letter; empty for the first."),
+    )
     file = models.FileField(upload_to="snapshots/", max_length=300)
 
     class Meta:

@@ -1,5 +1,6 @@
 import base64
 import binascii
+import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -289,6 +290,57 @@ def list_snapshots(*, letter, limit=1000):
 
 def list_snapshot_for_day(*, letter, day):
     return ListSnapshot.objects.filter(letter=letter, day=day).first()
+
+
+def list_snapshot_chain_problems(*, letter):
+    """Check every snapshot of `letter`, oldest first, against its file and its neighbours: the file's SHA-256
+    and size, recomputed from the storage, must be the recorded ones, and each snapshot must link to the one on
+    record before it. Returns (how many snapshots were checked, [(day, what is wrong), ...] in day order)."""
+    problems, seen, before, checked = [], {}, None, 0
+    for snapshot in ListSnapshot.objects.filter(letter=letter).order_by("day").iterator():
+        checked += 1
+        day = snapshot.day.isoformat()
+        digest, size = hashlib.sha256(), 0
+        try:
+            with snapshot.file.open("rb") as handle:
+                for chunk in handle.chunks():
+                    digest.update(chunk)
+                    size += len(chunk)
+        except OSError:
+            problems.append((day, f"the file {snapshot.file.name} cannot be read (missing or unreadable)"))
+        else:
+            if digest.hexdigest() != snapshot.sha256 or size != snapshot.size:
+                problems.append(
+                    (
+                        day,
+                        f"the file was altered: its SHA-256 is {digest.hexdigest()} ({size} bytes), "
+                        f"the recorded one {snapshot.sha256} ({snapshot.size} bytes)",
+                    )
+                )
+        expected = before.sha256 if before else ""
+        if snapshot.prev_sha256 != expected:
+            problems.append((day, _chain_break(snapshot, before, seen)))
+        seen[snapshot.sha256] = day
+        before = snapshot
+    return checked, problems
+
+
+def _chain_break(snapshot, before, seen):
+    """What a broken link says about the days before `snapshot`: which were inserted, or that one went missing."""
+    linked = snapshot.prev_sha256
+    if before is None:
+        return f"it links to a snapshot (SHA-256 {linked}) that is not on record: an earlier day was removed"
+    if not linked:
+        return f"it is recorded as the first snapshot, yet {before.day} is on record before it: a day was inserted"
+    if linked in seen:
+        return (
+            f"it links to {seen[linked]}, not to {before.day}, the day on record before it: "
+            f"a day was inserted after {seen[linked]}"
+        )
+    return (
+        f"it links to a snapshot (SHA-256 {linked}) that is not on record, not to {before.day} before it: "
+        "a day was removed or its record altered"
+    )
 
 
 COUNTS_CACHE_SECONDS = 5

@@ -320,8 +320,8 @@ def signature_purge_unconfirmed():
 
 def list_snapshot_take(*, letter, now=None):
     """Write the whole public list, as it stands, to a CSV file in the default storage and record its SHA-256
-    and row count for the day (UTC). Safe to run again: a day that has its snapshot keeps it.
-    Returns (snapshot, created)."""
+    and row count for the day (UTC), chained to the SHA-256 of the latest earlier snapshot. Safe to run again: a
+    day that has its snapshot keeps it. Returns (snapshot, created)."""
     now = now or timezone.now()
     day = now.astimezone(UTC).date()
     existing = list_snapshot_for_day(letter=letter, day=day)
@@ -346,8 +346,21 @@ def list_snapshot_take(*, letter, now=None):
         name = default_storage.save(f"snapshots/{letter.slug}/{day.isoformat()}.csv", File(out))
     try:
         with transaction.atomic():
+            previous = (
+                ListSnapshot.objects.filter(letter=letter, day__lt=day)
+                .order_by("-day")
+                .values_list("sha256", flat=True)
+                .first()
+            )
             snapshot = ListSnapshot.objects.create(
-                letter=letter, day=day, taken_at=now, rows=rows, size=size, sha256=digest.hexdigest(), file=name
+                letter=letter,
+                day=day,
+                taken_at=now,
+                rows=rows,
+                size=size,
+                sha256=digest.hexdigest(),
+                prev_sha256=previous or "",
+                file=name,
             )
     except IntegrityError:
         # Another run took the day's snapshot meanwhile: keep theirs, drop our copy.

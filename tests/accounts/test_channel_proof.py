@@ -1,4 +1,5 @@
 import http.server
+import socket
 import threading
 from unittest import mock
 
@@ -113,6 +114,66 @@ def test_private_addresses_and_other_schemes_are_refused_before_any_request(url)
     with mock.patch.object(channel, "http_get_pinned") as fetch, pytest.raises(FetchRefused):
         fetch_text(url)
     fetch.assert_not_called()
+
+
+def _resolver(*addresses):
+    """Stand in for DNS: the name resolves to `addresses`, and nothing is looked up on any network."""
+
+    def resolve(host, port, type=0):  # noqa: A002 -- getaddrinfo's keyword
+        assert host == "channel.example"
+        return [
+            (socket.AF_INET6 if ":" in address else socket.AF_INET, type, 6, "", (address, port))
+            for address in addresses
+        ]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::8.8.8.8",  # IPv4-compatible, deprecated: refused whatever it carries
+        "::",
+        "::ffff:7f00:1",  # IPv4-mapped 127.0.0.1
+        "::ffff:169.254.169.254",  # IPv4-mapped cloud metadata
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a00:8",  # NAT64 of 10.0.0.8
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::5db8:d70e",  # local-use NAT64, whatever it carries
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "2001::1",
+        "fe80::1%eth0",
+        "fc00::1",
+        "ff0e::1",
+        "2001:db8::1",
+        "100::1",
+    ],
+)
+def test_ipv6_forms_that_carry_a_private_address_are_refused_before_any_request(address):
+    with mock.patch.object(channel, "http_get_pinned") as fetch, pytest.raises(FetchRefused):
+        fetch_text("http://channel.example/", resolve=_resolver(address))
+    fetch.assert_not_called()
+
+
+def test_one_private_answer_among_public_ones_refuses_the_name():
+    resolve = _resolver(PUBLIC_IP, "2001:4860:4860::8888", "64:ff9b::7f00:1")
+    with mock.patch.object(channel, "http_get_pinned") as fetch, pytest.raises(FetchRefused):
+        fetch_text("http://channel.example/", resolve=resolve)
+    fetch.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [PUBLIC_IP, "2001:4860:4860::8888", "::ffff:5db8:d70e", "64:ff9b::5db8:d70e", "2002:5db8:d70e::1"],
+)
+def test_public_addresses_in_any_form_are_fetched_at_the_address_that_was_checked(address):
+    with _serving("hello") as fetch:
+        assert fetch_text("http://channel.example/", resolve=_resolver(address)) == "hello"
+    assert fetch.call_args.kwargs["address"] == address
+    assert fetch.call_args.kwargs["host"] == "channel.example"
 
 
 def test_a_redirect_to_a_private_address_is_refused(db):

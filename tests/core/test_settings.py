@@ -2,6 +2,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from coalition.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +33,41 @@ def test_https_without_a_real_secret_key_refuses_to_start():
     assert "Set SECRET_KEY" in result.stderr
 
 
-def test_malformed_database_url_fails_loudly():
-    result = _manage("check", DATABASE_URL="nonsense://")
+DEV_KEY = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"DEBUG": "0"}, {"DEBUG": "0", "SECRET_KEY": ""}, {"DEBUG": "0", "SECRET_KEY": DEV_KEY}],
+    ids=["nothing-set", "debug-off", "empty-key", "the-repositorys-key-given"],
+)
+def test_with_debug_off_the_site_refuses_to_start_without_a_key_of_its_own(env):
+    result = _manage("check", **env)
     assert result.returncode != 0
+    assert "ImproperlyConfigured: Set SECRET_KEY" in result.stderr
+    assert "DEBUG=1" in result.stderr
+    # What gunicorn loads refuses too, before serving anything.
+    served = subprocess.run(
+        [sys.executable, "-c", "import coalition.wsgi"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode != 0
+    assert "Set SECRET_KEY" in served.stderr
+
+
+def test_the_development_key_serves_debug_and_a_key_of_its_own_serves_production():
+    assert _manage("check", DEBUG="1").returncode == 0
+    assert _manage("check", DEBUG="0", SECRET_KEY="x7" * 30 + "-production").returncode == 0
+
+
+def test_malformed_database_url_fails_loudly():
+    result = _manage("check", DEBUG="1", DATABASE_URL="nonsense://")
+    assert result.returncode != 0
+    assert "nonsense" in result.stderr
 
 
 def test_confirmation_mail_goes_to_the_mail_queue():

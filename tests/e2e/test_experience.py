@@ -2,13 +2,15 @@
 and axe-core's accessibility rules on every public page."""
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from coalition.signatures.models import Signature
+from coalition.signatures.models import ListSnapshot, Signature
+from coalition.signatures.services import list_snapshot_take
 from tests.conftest import confirm_link, confirm_path
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE
 from tests.factories import SignatureFactory, coalition_letter
@@ -462,3 +464,17 @@ def test_a_member_signs_in_by_code_and_every_member_page_passes_axe(open_page, m
         page.get_by_role("button", name="Delete my account").click()
         assert_error_tied_to(page.get_by_label("Yes, delete my account", exact=False))
         looks_right(page, "account-delete-errors")
+
+
+def test_the_press_page_shows_the_snapshot_chain_and_a_break_on_a_phone(open_page, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    letter = coalition_letter()
+    for day in (1, 2, 3, 4):
+        SignatureFactory(letter=letter)
+        list_snapshot_take(letter=letter, now=datetime(2026, 1, day, 12, tzinfo=UTC))
+    ListSnapshot.objects.filter(day="2026-01-02").delete()
+    for page in (open_page(DESKTOP), open_page(PHONE)):
+        page.goto("/press/")
+        expect(page.get_by_text("the chain is broken here")).to_have_count(1)
+        expect(page.get_by_role("columnheader", name="SHA-256 of the snapshot before")).to_be_visible()
+        looks_right(page, "press-chain")

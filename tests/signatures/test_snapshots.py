@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
 
 from coalition.signatures import moderation, services, tasks
 from coalition.signatures.models import ListSnapshot
@@ -131,3 +132,111 @@ def test_organisers_see_snapshots_in_the_admin_but_cannot_alter_them(admin_clien
     assert admin_client.get(f"/admin/signatures/listsnapshot/{snapshot.pk}/delete/").status_code == 403
     assert admin_client.post(f"/admin/signatures/listsnapshot/{snapshot.pk}/change/", {"rows": 9}).status_code == 403
     assert ListSnapshot.objects.get().rows == 1
+
+
+def _days(letter, signature_factory, *days):
+    """Snapshots taken on each of `days` (of January 2026), the list growing by one signature a day."""
+    snapshots = {}
+    for day in days:
+        signature_factory()
+        snapshot, created = services.list_snapshot_take(letter=letter, now=datetime(2026, 1, day, 12, tzinfo=UTC))
+        assert created
+        snapshots[day] = snapshot
+    return snapshots
+
+
+def verify():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_snapshots", stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def verify_fails():
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_snapshots", stdout=io.StringIO(), stderr=err)
+    return str(failure.value), err.getvalue()
+
+
+def test_each_snapshot_is_chained_to_the_one_before_and_the_press_page_shows_the_chain(
+    client, letter, signature_factory
+):
+    snapshots = _days(letter, signature_factory, 1, 2, 3)
+    assert [snapshots[day].prev_sha256 for day in (1, 2, 3)] == ["", snapshots[1].sha256, snapshots[2].sha256]
+    page = client.get("/press/").text
+    for day in (2, 3):
+        assert page.count(snapshots[day - 1].sha256) == 2, "its own fingerprint, and the next day's link to it"
+    assert "the first snapshot" in page
+    assert "chain is broken" not in page
+    assert verify() == f"{letter.slug}: 3 snapshots, files and chain intact.\n"
+
+
+def test_a_tampered_file_is_found_and_named(letter, signature_factory, media_root):
+    snapshots = _days(letter, signature_factory, 1, 2, 3)
+    path = media_root / snapshots[2].file.name
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\nForged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n", 1))
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-02" in message
+    assert "2026-01-02: the file was altered" in details
+    assert "2026-01-03" not in details
+
+
+def test_a_tampered_file_whose_recorded_fingerprint_was_changed_too_breaks_the_next_day(
+    client, letter, signature_factory, media_root
+):
+    snapshots = _days(letter, signature_factory, 1, 2, 3)
+    path = media_root / snapshots[2].file.name
+    forged = path.read_bytes() + b"Forged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n"
+    path.write_bytes(forged)
+    ListSnapshot.objects.filter(pk=snapshots[2].pk).update(sha256=hashlib.sha256(forged).hexdigest(), size=len(forged))
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-03" in message
+    assert "not on record" in details
+    assert "chain is broken" in client.get("/press/").text
+
+
+def test_a_deleted_day_is_found_and_named(client, letter, signature_factory):
+    snapshots = _days(letter, signature_factory, 1, 2, 3, 4)
+    default_storage.delete(snapshots[2].file.name)
+    ListSnapshot.objects.filter(pk=snapshots[2].pk).delete()
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-03" in message
+    assert "not to 2026-01-01 before it: a day was removed" in details
+    page = client.get("/press/").text
+    assert page.count("chain is broken") == 1
+
+
+def test_the_first_day_deleted_is_found(letter, signature_factory):
+    snapshots = _days(letter, signature_factory, 1, 2)
+    ListSnapshot.objects.filter(pk=snapshots[1].pk).delete()
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-02" in message
+    assert "an earlier day was removed" in details
+
+
+def test_an_inserted_day_is_found_and_named(client, letter, signature_factory):
+    _days(letter, signature_factory, 1, 3, 4)
+    # A day added afterwards, even through the service, which links it to the day before it.
+    _days(letter, signature_factory, 2)
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-03" in message
+    assert "it links to 2026-01-01, not to 2026-01-02" in details and "a day was inserted after 2026-01-01" in details
+    assert client.get("/press/").text.count("chain is broken") == 1
+
+
+def test_a_missing_file_is_found(letter, signature_factory):
+    snapshots = _days(letter, signature_factory, 1, 2)
+    default_storage.delete(snapshots[1].file.name)
+    message, details = verify_fails()
+    assert "the first broken day is 2026-01-01" in message
+    assert "cannot be read" in details
+
+
+def test_no_snapshots_yet_is_not_an_error(letter):
+    assert verify() == ""
+
+
+def test_the_press_page_before_the_first_snapshot_says_one_is_coming(client, letter):
+    response = client.get("/press/")
+    assert response.status_code == 200
+    assert "The first snapshot will be taken within the hour." in response.text
