@@ -39,7 +39,7 @@ SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "coalition.accounts.apps.OrganiserAdminConfig",  # Django's admin, asking organisers for a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "coalition.core",
     "coalition.letters",
     "coalition.signatures",
@@ -209,7 +210,15 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_RATE_LIMITS = {}  # allauth's defaults, applied to every login, including the admin's (see urls.py)
+# allauth's defaults, applied to every login, including the admin's (see urls.py), except the lockout after failed
+# passwords: allauth's counts them per account from anywhere, so anyone could lock an organiser out. Here it is per
+# account and network (AccountAdapter.pre_authenticate), under allauth's own cap per network.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip",
+    "login_failed_account_network": env.str("LOGIN_FAILED_RATE", default="5/5m/key"),
+}
+# No sign-up with a password: members' accounts open with the first code mailed to a signer, organisers' with
+# `manage.py createorganiser` (AccountAdapter.is_open_for_signup).
 # Members sign in with a code mailed to them; organisers may use a password instead.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("LOGIN_CODE_TIMEOUT_SECONDS", default=600)
@@ -218,6 +227,13 @@ ACCOUNT_FORMS = {"request_login_code": "coalition.accounts.forms.MemberLoginCode
 ACCOUNT_EMAIL_SUBJECT_PREFIX = format_lazy("[{}] ", gettext_lazy("Creators Coalition on AI"))
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
+# Organisers' second factor: an authenticator app, with recovery codes for a lost phone. The admin opens only to
+# accounts that have one (coalition/accounts/sites.py). WebAuthn needs the fido2 package and a browser ceremony the
+# tests cannot run offline, so it is left out.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Creators Coalition on AI"
+# A code from the step before or after is accepted too: a phone's clock drifts, and typing a code takes time.
+MFA_TOTP_TOLERANCE = 1
 LOGIN_REDIRECT_URL = "accounts:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -47,6 +47,36 @@ def _clear_cache():
     limiter_reset()
 
 
+# The authenticator-app secret of every organiser a test creates (see organisers_have_a_second_factor).
+ORGANISER_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def organisers_have_a_second_factor(request):
+    """The admin opens only to organisers with an authenticator app (coalition/accounts/sites.py). Tests of the admin
+    give their organisers one from the moment the account is made, as an organiser has after following the README;
+    tests of setting one up are marked `without_second_factor`."""
+    if request.node.get_closest_marker("without_second_factor"):
+        yield
+        return
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_save
+
+    def enrol(sender, instance, created, **kwargs):
+        if created and instance.is_staff:
+            Authenticator.objects.create(
+                user=instance,
+                type=Authenticator.Type.TOTP,
+                data={"secret": get_adapter().encrypt(ORGANISER_TOTP_SECRET)},
+            )
+
+    post_save.connect(enrol, sender=get_user_model(), weak=False, dispatch_uid="tests.organiser_second_factor")
+    yield
+    post_save.disconnect(sender=get_user_model(), dispatch_uid="tests.organiser_second_factor")
+
+
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(settings):
     """Tests submit at machine speed; the test of the minimum fill time sets it back."""

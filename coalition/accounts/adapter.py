@@ -1,19 +1,57 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import get_language
 
-from coalition.accounts.services import UNPROVEN_SESSION_KEY, member_password_drop
+from coalition.accounts.services import UNPROVEN_SESSION_KEY, member_is_unproven, member_password_drop
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 from coalition.signatures.forms import clean_email_address
+from coalition.signatures.ratelimits import client_ip, client_network
+
+# Failed passwords counted per account and per network (an IPv4 address or an IPv6 /64): settings.ACCOUNT_RATE_LIMITS.
+LOGIN_FAILED_FROM_NETWORK = "login_failed_account_network"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email):
         """Accounts use the addresses signatures use: one normalisation, so a signer's account finds their signature."""
         return clean_email_address(super().clean_email(email))
+
+    def is_open_for_signup(self, request):
+        """Nobody opens an account with a password of their own choosing: it could be on someone else's address.
+        Members' accounts open with the first code mailed to a signer (MemberLoginCodeForm), organisers' with
+        `manage.py createorganiser`."""
+        return False
+
+    def confirm_email(self, request, email_address):
+        """Whoever proves an address through its mail owns the account; a password set on it before any address
+        was proven was set by someone who never read that mail, and goes."""
+        if member_is_unproven(user=email_address.user):
+            member_password_drop(user=email_address.user)
+        return super().confirm_email(request, email_address)
+
+    def get_client_ip(self, request):
+        """The client as the site's other limits see it (behind the proxy, the header it sets), so allauth's limits
+        per address do not count everyone behind the proxy as one."""
+        address = client_ip(request)
+        return str(address) if address is not None else super().get_client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """allauth locks an account after failed passwords from anywhere, so anyone could lock an organiser out.
+        Here the lockout holds for the account from the network the failures came from; elsewhere its owner can still
+        sign in (allauth's own cap on failures per network stays)."""
+        super().pre_authenticate(request, **credentials)
+        if not ratelimit.consume(
+            request, action=LOGIN_FAILED_FROM_NETWORK, key=_login_key(request, credentials), dry_run=True
+        ):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        ratelimit.consume(request, action=LOGIN_FAILED_FROM_NETWORK, key=_login_key(request, credentials))
+        super().authentication_failed(request, **credentials)
 
     def login(self, request, user):
         proven_by_code = (request.session.get("account_authentication_methods") or [{}])[-1].get("method") == "code"
@@ -46,3 +84,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 body_text=text or html,
                 body_html=html if text else "",
             )
+
+
+def _login_key(request, credentials):
+    login = (credentials.get("email") or credentials.get("username") or "").lower()
+    return f"{client_network(request)} {login}"

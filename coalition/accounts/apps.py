@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -8,3 +9,10 @@ class AccountsConfig(AppConfig):
         from .mails import mail_kinds_register
 
         mail_kinds_register()
+
+
+class OrganiserAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on the site that asks organisers for a second factor."""
+
+    default = False  # named in INSTALLED_APPS in place of django.contrib.admin
+    default_site = "coalition.accounts.sites.OrganiserAdminSite"

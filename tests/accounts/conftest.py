@@ -1,4 +1,10 @@
+import base64
+import hashlib
+import hmac
+import html
 import re
+import struct
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -61,5 +67,53 @@ def member(django_user_model, signature_factory):
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         signature = signature_factory(email=email, **signature_fields)
         return user, signature
+
+    return _make
+
+
+def totp_code(secret):
+    """The code an authenticator app shows now for `secret` (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits)."""
+    key = base64.b32decode(secret, casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+ORGANISER_PASSWORD = "a-long-passphrase-1"
+
+
+def set_up_authenticator_app(client):
+    """What an organiser does on the page the admin sends them to: scan (here: read) the secret, type the code."""
+    page = client.get("/accounts/2fa/totp/activate/")
+    # allauth asks for the password again before an account's second factor changes.
+    assert page.url == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+    again = client.post(page.url, {"password": ORGANISER_PASSWORD})
+    assert again.url == "/accounts/2fa/totp/activate/"
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = re.search(r'value="([A-Z2-7]{32})"', page.text).group(1)
+    done = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    assert done.status_code == 302, done.text
+    return secret, recovery_codes(client)
+
+
+def recovery_codes(client):
+    page = client.get("/accounts/2fa/recovery-codes/")
+    assert page.status_code == 200
+    textarea = re.search(r'<textarea[^>]*id="recovery_codes"[^>]*>(.*?)</textarea>', page.text, re.S)
+    return html.unescape(textarea.group(1)).split()
+
+
+@pytest.fixture
+def organiser_account(django_user_model):
+    """An organiser as `createorganiser` makes one: staff, a password, a verified address."""
+
+    def _make(email="organiser@example.org", **fields):
+        user = django_user_model.objects.create_user(
+            username=email, email=email, password=ORGANISER_PASSWORD, is_staff=True, **fields
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
 
     return _make

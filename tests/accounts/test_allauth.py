@@ -1,40 +1,43 @@
 import pytest
+from allauth.account.models import EmailAddress
 
 from coalition.mail.models import OutgoingMail
 
-PASSWORD = "a-long-passphrase-1"
 
-
-def test_allauth_is_wired_login_and_signup_pages_render(client, db):
+def test_allauth_is_wired_the_sign_in_pages_render(client, db):
     assert client.get("/accounts/login/").status_code == 200
-    assert client.get("/accounts/signup/").status_code == 200
+    assert client.get("/accounts/login/code/").status_code == 200
 
 
-def test_signing_up_sends_an_email_verification_through_the_outbox(
-    client, db, mailoutbox, django_user_model, django_capture_on_commit_callbacks
+def add_address(client, email):
+    return client.post("/accounts/email/", {"email": email, "action_add": ""})
+
+
+def test_adding_an_address_sends_its_confirmation_through_the_outbox(
+    client, member, mailoutbox, django_capture_on_commit_callbacks
 ):
+    user, _ = member("ada@example.org")
+    client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/accounts/signup/",
-            {"email": "organiser@example.org", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
-        )
+        response = add_address(client, "ada.lovelace@example.org")
     assert response.status_code == 302
-    assert django_user_model.objects.filter(email="organiser@example.org").exists()
     assert len(mailoutbox) == 1
-    assert "organiser@example.org" in mailoutbox[0].to
+    assert mailoutbox[0].to == ["ada.lovelace@example.org"]
     row = OutgoingMail.objects.get(kind=OutgoingMail.Kind.ACCOUNT)
     assert row.status == OutgoingMail.Status.SENT
-    assert row.body_text == "", "the verification link is not kept once sent"
+    assert row.body_text == "", "the confirmation link is not kept once sent"
 
 
 @pytest.mark.parametrize(
     "email", ["a@\ufffd\ufffd\ufffd.com", "h@\uffff.com", '"a"@example.com', "e@a\u200bb.com", "g@\u0378.com"]
 )
-def test_sign_up_refuses_addresses_that_are_not_real_ones(client, db, mailoutbox, django_user_model, email):
-    response = client.post("/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD})
+def test_adding_an_address_refuses_addresses_that_are_not_real_ones(client, member, mailoutbox, email):
+    user, _ = member("ada@example.org")
+    client.force_login(user)
+    response = add_address(client, email)
     assert response.status_code == 200
     assert "Enter a valid email address" in response.text
-    assert not django_user_model.objects.exists()
+    assert EmailAddress.objects.filter(user=user).count() == 1
     assert mailoutbox == []
 
 

@@ -1,14 +1,23 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.accounts.conftest import set_up_authenticator_app
+
 PASSWORD = "a-long-passphrase-1"
 
 
-def test_an_organiser_created_on_the_command_line_signs_in_to_the_admin_through_allauth(client, db, monkeypatch):
+@pytest.mark.without_second_factor
+def test_an_organiser_created_on_the_command_line_sets_up_an_authenticator_app_and_opens_the_admin(
+    client, db, monkeypatch, capsys
+):
     monkeypatch.setenv("ORGANISER_PASSWORD", PASSWORD)
     call_command("createorganiser", "Organiser@Example.org")
+    told = capsys.readouterr().out
+    assert "/admin/" in told and "authenticator app" in told and "recovery codes" in told
     response = client.post("/accounts/login/", {"login": "organiser@example.org", "password": PASSWORD})
     assert response.status_code == 302
+    assert client.get("/admin/signatures/signature/").url == "/accounts/2fa/totp/activate/"
+    set_up_authenticator_app(client)
     assert client.get("/admin/signatures/signature/").status_code == 200
 
 

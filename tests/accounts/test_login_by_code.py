@@ -93,13 +93,11 @@ def test_sign_in_pages_use_the_site_layout(client, db):
 def test_a_password_set_by_someone_who_never_proved_the_address_stops_working(
     client, signed_and_confirmed, sign_in_by_code, committed, django_user_model
 ):
-    intruder = Client()
+    # An account opened with a password on Ada's address before sign-up closed, never confirmed.
     passphrase = "intruders-long-passphrase-9"
-    committed(
-        intruder.post,
-        "/accounts/signup/",
-        {"email": "ada@example.org", "password1": passphrase, "password2": passphrase},
-    )
+    account = django_user_model.objects.create_user(username="x", email="ada@example.org", password=passphrase)
+    EmailAddress.objects.create(user=account, email="ada@example.org", verified=False, primary=True)
+    intruder = Client()
     assert intruder.post("/accounts/login/", {"login": "ada@example.org", "password": passphrase}).status_code == 302
     assert "_auth_user_id" not in intruder.session, "unverified: no sign-in by password"
     signed_and_confirmed()

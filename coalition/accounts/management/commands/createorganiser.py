@@ -14,8 +14,9 @@ from coalition.signatures.services import email_normalise
 
 class Command(BaseCommand):
     help = (
-        "Create an organiser (superuser) or, with --moderator, a moderator, who signs in at /admin/ through allauth. "
-        "The password is read from ORGANISER_PASSWORD or asked for."
+        "Create an organiser (superuser) or, with --moderator, a moderator, who signs in at /admin/ through allauth "
+        "with a password and an authenticator app set up at the first sign-in. The password is read from "
+        "ORGANISER_PASSWORD or asked for."
     )
 
     def add_arguments(self, parser):
@@ -44,4 +45,10 @@ class Command(BaseCommand):
         # The address is the organiser's own, typed by whoever runs this on the server: verified.
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         role = "moderator" if moderator else "organiser"
-        self.stdout.write(self.style.SUCCESS(f"Created {role} {email}; sign in at /admin/."))
+        self.stdout.write(self.style.SUCCESS(f"Created {role} {email}."))
+        self.stdout.write(
+            "Sign in at /admin/ with this address and password. The first time, the site asks you to set up an "
+            "authenticator app (scan the code it shows, type the code the app gives) and shows recovery codes: keep "
+            "them somewhere safe, each one stands in once for a lost phone. From then on every sign-in asks for the "
+            "app's code."
+        )
