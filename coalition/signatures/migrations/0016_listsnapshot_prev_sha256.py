@@ -14,7 +14,7 @@ def link_existing_snapshots(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("signatures", "0014_organisation_contact_confirmed_at_and_more"),
+        ("signatures", "0015_signature_name_validator_review_reason"),
     ]
 
     operations = [
