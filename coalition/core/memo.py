@@ -1,9 +1,9 @@
 """A per-process copy, for a quarter of a second, of the few cache entries that every request reads: the letter with
 its current versions, and the site switches.
 
-Reading them from Redis costs a round trip and an unpickling on every request, about a third of a millisecond of a
-sign POST. A change made in this process forgets the copy at once (`memos_forget`, called wherever the cache entry
-is forgotten, as forget_now_and_at_commit does); another process sees it at most MEMO_SECONDS later.
+Reading them from Redis would cost a round trip and an unpickling on every request. A change made in this process
+forgets the copy at once (`memos_forget`, called wherever the cache entry is forgotten, as forget_now_and_at_commit
+does); another process sees it at most MEMO_SECONDS later.
 """
 
 import threading

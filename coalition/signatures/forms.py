@@ -34,7 +34,7 @@ def _countries_by_name(language):
 
 class _CountryChoices(BaseChoiceIterator):
     """The country menu, sorted by name in the active language, built once per language rather than per form:
-    250 names translated, sorted and normalised cost about a millisecond on every view and POST of the sign form.
+    translating, sorting and normalising 250 names on every view and POST of the sign form is wasted work.
     Django takes a choice iterator as it is, so neither the field nor its widget normalises the names again."""
 
     def __iter__(self):
@@ -60,7 +60,7 @@ def _country_menu_html(language, name, value, attrs, empty_label):
 
 def country_menu(*, name, value, attrs, empty_label):
     """A <select> of every country, rendered once per language, value and attributes and then remembered: through
-    the template engine, 250 options cost about 20 ms of every view of the sign form and of the list."""
+    the template engine, 250 options were the most expensive part of every view of the sign form and of the list."""
     value = "" if value is None else str(value)
     return _country_menu_html(get_language(), name, value, tuple(sorted(attrs.items())), str(empty_label))
 

@@ -158,10 +158,10 @@ class Unaccent(Func):
 # (a name that matches nothing used to: 1.4 s at a million rows).
 SEARCH_FEW_MATCHES = 2000
 # Shorter queries match the start of a word of the name ("wu" finds "Calvin Wu", not "Wuthering"): anywhere in
-# the name they have no trigram to look up, and a rare one read every name (1.6 s at a million rows), whereas a
+# the name they have no trigram to look up, and a rare one read every name, whereas a
 # word start is a trigram pg_trgm pads words with ("  w", " wu"). People type short queries as the start of a name.
 # What counts is the longest run of letters or digits: pg_trgm splits words at punctuation and spaces, so "o'b" is
-# two one-letter words and had no trigram to look up either (340 ms at a million rows).
+# two one-letter words and had no trigram to look up either.
 SEARCH_WORD_START_BELOW = 3
 
 
