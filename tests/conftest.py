@@ -128,8 +128,11 @@ def sign(client, letter, django_capture_on_commit_callbacks):
     return _sign
 
 
+CONFIRMATION_LINK = re.compile(r"https?://[^\s\"<>]+/confirm/[A-Za-z0-9_-]+/")
+
+
 def confirm_link(message):
-    match = re.search(r"https?://[^\s\"<>]+/confirm/[A-Za-z0-9_-]+/", message.body)
+    match = CONFIRMATION_LINK.search(message.body)
     assert match, f"no confirmation link in: {message.body}"
     return match.group(0)
 

@@ -125,7 +125,7 @@ def test_the_reconciliation_job_never_repairs_away_a_confirmation_committing_whi
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 job["pid"] = cursor.fetchone()[0]
-            job["repaired"] = reconcile_signature_counts.apply().get()
+            job["repaired"] = reconcile_signature_counts.apply().result
         finally:
             connection.close()
 
