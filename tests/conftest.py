@@ -25,6 +25,18 @@ def service_missing(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_as_they_are():
+    """Production names static files by their content's hash, which needs `collectstatic` first (README); the tests
+    read them where they are, as `make run` does. tests/deploy runs collectstatic and the production storage."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks run in-process unless a test starts a real worker (tests/e2e)."""

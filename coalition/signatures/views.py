@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.accounts.selectors import with_member_bios
 from coalition.core.csv_export import csv_response
+from coalition.core.http import from_this_site, public_page
 from coalition.core.models import Switches
 from coalition.core.numbers import count_display
 from coalition.core.views import rate_limited
@@ -128,11 +129,18 @@ def _letter_page(request, *, craft=None):
     return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
 
 
+# The page is the same for every anonymous reader, so its form carries no CSRF token: a POST another site made is
+# refused on what the browser says of its origin instead (coalition/core/http.py). Old browsers and programs that
+# say nothing may still sign; the honeypot, the fill time and the rate limits judge them as everyone else.
+@public_page
+@from_this_site(allow_unlabelled=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_page(request):
     return _letter_page(request)
 
 
+@public_page
+@from_this_site(allow_unlabelled=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def craft_page(request, craft):
     """A landing page organisers send to one community: /crafts/actor/ and so on."""
@@ -141,6 +149,7 @@ def craft_page(request, craft):
     return _letter_page(request, craft=craft)
 
 
+@public_page
 @require_safe
 def check_inbox(request):
     # One page for every address, new, pending or confirmed: nothing here depends on who signed.
@@ -163,6 +172,7 @@ def confirm(request, token):
     return render(request, "signatures/confirm.html", {"signature": row.signature})
 
 
+@public_page
 @require_safe
 def signatory_page(request):
     letter = letter_current()
@@ -213,6 +223,7 @@ def signatory_page(request):
     return render(request, "signatures/list.html", context, status=400 if error else 200)
 
 
+@public_page
 @require_safe
 def signatory_csv(request):
     letter = letter_current()
