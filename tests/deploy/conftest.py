@@ -2,7 +2,6 @@
 
 import http.client
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,23 +11,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from deploy.nginx import private_nginx
 from tests.conftest import free_port, service_missing
 from tests.e2e.conftest import _close_other_sessions, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE_CONF = ROOT / "deploy" / "nginx.conf"
 # Short, so that the tests can watch pages expire.
 MAX_AGE = 2
-
-
-def render_site_conf(**values):
-    """deploy/nginx.conf with its ${COALITION_...} names filled in, as envsubst does in the README."""
-    text = SITE_CONF.read_text()
-    names = set(re.findall(r"\$\{(COALITION_[A-Z_]+)\}", text))
-    assert names == set(values), f"deploy/nginx.conf names {sorted(names)}"
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    return text
 
 
 def nginx_binary():
@@ -138,35 +127,21 @@ class Nginx:
         self.directory = directory
         self.port = port or free_port()
         self.error_log = directory / "error.log"
-        site = render_site_conf(
-            COALITION_LISTEN=f"127.0.0.1:{self.port}",
-            COALITION_SERVER_NAME="127.0.0.1",
-            COALITION_UPSTREAMS=" ".join(f"server 127.0.0.1:{port};" for port in upstreams),
-            COALITION_STATIC_ROOT=str(static_root),
-            COALITION_CACHE_DIR=str(directory / "cache"),
-        )
-        (directory / "site.conf").write_text(site)
-        # What Debian's /etc/nginx/nginx.conf provides around the sites it includes. Run as root (CI), the workers
-        # stay root so that they can read the test's private temporary directories.
-        user = "user root root;\n" if os.geteuid() == 0 else ""
-        temp = "\n".join(
-            f"  {kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        (directory / "nginx.conf").write_text(
-            f"{user}worker_processes 1;\ndaemon off;\npid {directory / 'nginx.pid'};\n"
-            f"error_log {self.error_log} warn;\nevents {{ worker_connections 1024; }}\n"
-            f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n{temp}\n"
-            f"  include {directory / 'site.conf'};\n}}\n"
+        self.conf = private_nginx(
+            directory,
+            listen=f"127.0.0.1:{self.port}",
+            upstreams=[f"127.0.0.1:{port}" for port in upstreams],
+            static_root=static_root,
         )
         self.process = None
 
     def start(self):
         binary = nginx_binary()
-        self.process = subprocess.Popen(  # noqa: S603
-            [binary, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.error_log, "a"),  # noqa: SIM115 (closed with the process)
-        )
+        # Before nginx opens its error log, it reports to stderr (a bad configuration, a port in use).
+        with open(self.error_log, "a") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [binary, "-p", str(self.directory), "-c", str(self.conf)], stdout=log, stderr=log
+            )
         wait_for_port(self.port, self.process, self.error_log)
         return self
 
