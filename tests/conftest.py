@@ -102,11 +102,11 @@ def sign_form_data(**overrides):
 def sign(client, letter, django_capture_on_commit_callbacks):
     """POST the sign form the way a browser does, running on-commit hooks as a real commit would."""
 
-    def _sign(**overrides):
+    def _sign(path="/", **overrides):
         data = {**sign_form_data(), **overrides}
         data = {k: v for k, v in data.items() if v is not None}
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/", data)
+            return client.post(path, data)
 
     return _sign
 

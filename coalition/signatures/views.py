@@ -66,12 +66,13 @@ def _sign(request, letter, version, data):
 
 
 def _to_check_inbox():
-    # Where every sign POST goes: the URL is worked out once per script prefix, not on each signature.
-    return HttpResponseRedirect(_url("signatures:check_inbox", get_script_prefix()))
+    # Where every sign POST goes: the URL is worked out once per script prefix and language (/fr/signed/), not on
+    # each signature.
+    return HttpResponseRedirect(_url("signatures:check_inbox", get_script_prefix(), get_language()))
 
 
 @lru_cache(maxsize=16)
-def _url(name, script_prefix):
+def _url(name, script_prefix, language):
     return reverse(name)
 
 
