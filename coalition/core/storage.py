@@ -20,25 +20,29 @@ CHUNK_SIZE = 1024 * 1024
 
 
 class _ChunkReader(io.RawIOBase):
-    def __init__(self, stored):
-        self.stored = stored
-        self.index = 0
-        self.buffer = b""
+    """Reads a stored file's chunks in order, one query each; it knows the size, so it never asks for one more."""
+
+    def __init__(self, file_id, size, first_chunk):
+        self.file_id = file_id
+        self.left = size
+        self.index = 1
+        self.buffer = first_chunk
 
     def readable(self):
         return True
 
     def readinto(self, target):
-        if not self.buffer:
-            row = StoredFileChunk.objects.filter(file=self.stored, index=self.index).values_list("data", flat=True)
-            data = row.first()
+        if not self.buffer and self.left > 0:
+            chunks = StoredFileChunk.objects.filter(file_id=self.file_id, index=self.index)
+            data = chunks.values_list("data", flat=True).first()
             if data is None:
-                return 0
+                raise OSError(f"chunk {self.index} of stored file {self.file_id} is missing")
             self.buffer = bytes(data)
             self.index += 1
         n = min(len(target), len(self.buffer))
         target[:n] = self.buffer[:n]
         self.buffer = self.buffer[n:]
+        self.left -= n
         return n
 
 
@@ -47,11 +51,19 @@ class DatabaseStorage(Storage):
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode or "+" in mode:
             raise ValueError("Files in the database storage are written with save(), not opened for writing.")
-        try:
-            stored = StoredFile.objects.get(name=name)
-        except StoredFile.DoesNotExist:
-            raise FileNotFoundError(name) from None
-        handle = io.BufferedReader(_ChunkReader(stored), buffer_size=CHUNK_SIZE)
+        # The file's size and its first chunk in one query: a file under CHUNK_SIZE costs no other.
+        first = (
+            StoredFileChunk.objects.filter(file__name=name, index=0)
+            .values_list("file_id", "file__size", "data")
+            .first()
+        )
+        if first is None:
+            empty = StoredFile.objects.filter(name=name, size=0).values_list("pk", flat=True).first()
+            if empty is None:
+                raise FileNotFoundError(name)
+            first = (empty, 0, b"")
+        file_id, size, data = first
+        handle = io.BufferedReader(_ChunkReader(file_id, size, bytes(data)), buffer_size=CHUNK_SIZE)
         return File(handle if "b" in mode else io.TextIOWrapper(handle), name=name)
 
     @transaction.atomic
