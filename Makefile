@@ -2,7 +2,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install worker lint format organiser bench
+.PHONY: run test install worker beat lint format organiser bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 worker: install
-	$(VENV)/bin/celery -A coalition worker -Q mail,default,bulk --beat --loglevel=INFO
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A coalition worker -Q mail,default,bulk --loglevel=INFO
+
+# Exactly one beat in all, however many workers run (README: Production processes).
+beat: install
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A coalition beat --loglevel=INFO
 
 organiser: install
 	@read -p "Organiser email: " email; DEBUG=$${DEBUG:-1} $(PY) manage.py createorganiser "$$email"
@@ -32,7 +36,9 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
-# The load tool is Debian's wrk (C, light on the two cores the server needs); nothing is added to the .venv.
+# The load tool is Debian's wrk (C, light on the two cores the server needs), the cache Debian's nginx; nothing is
+# added to the .venv.
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || (apt-get update -qq && apt-get install -y -qq nginx)
 	$(PY) -m bench.run

@@ -3,7 +3,7 @@ POST), and one that does nothing (the ceiling of Django, its middleware and guni
 
 It inserts into the signatures table itself (with its million rows and its indexes) so that the ratio measures
 what signing adds on top of storing a row: validation, rate limits, the outbox row, the broker. It goes through
-the same middleware, CSRF check included. Never mounted by the product; only bench/settings.py serves them.
+the same middleware and the same cross-site check as the sign form (coalition/core/http.py). Never mounted by the product; only bench/settings.py serves them.
 """
 
 import uuid
@@ -12,6 +12,7 @@ from functools import cache
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST, require_safe
 
+from coalition.core.http import from_this_site
 from coalition.letters.selectors import letter_current
 from coalition.signatures.models import Signature
 
@@ -22,6 +23,7 @@ def _letter_ids():
     return letter.pk, letter.current_version("en").pk
 
 
+@from_this_site(allow_unlabelled=True)
 @require_POST
 def insert_one(request):
     letter_id, version_id = _letter_ids()

@@ -1,16 +1,19 @@
 """`make bench`: a million confirmed signatures in PostgreSQL, the site served as in production (gunicorn, two
 workers, DEBUG off, persistent connections, Redis cache), loaded by wrk from another process.
 
+The letter page, the list and the stats are also read through nginx running deploy/nginx.conf (its shared cache in
+front of the same gunicorn), next to nginx serving a static file of the same size: the cached page's share of the
+static figure is printed (target 0.8).
+
 Prints, per endpoint, requests/s, client-side p50/p99 (wrk), server-side p50/p99 (gunicorn's access log, %(D)s
 microseconds, which leaves out time spent queued for a worker) and errors; then the sign POST's throughput as a
 share of a bare view doing one INSERT, and the targets of issue 5. Traffic goes to 127.0.0.1 only; every run of wrk
 is bounded in time.
 
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a Redis database of its own: it is flushed), BENCH_ROWS,
-BENCH_SECONDS (per endpoint), BENCH_WARMUP, BENCH_CONNECTIONS.
+BENCH_SECONDS (per endpoint), BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ONLY (labels to run, comma-separated words).
 """
 
-import http.cookiejar
 import json
 import os
 import platform
@@ -28,6 +31,8 @@ import urllib.request
 from pathlib import Path
 
 import psycopg2
+
+from deploy.nginx import private_nginx
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/coal_bench")
@@ -53,6 +58,10 @@ POST_DOMAINS = (".post.bench.example.org", "@reference.bench.example.org")
 P99_TARGET_MS = 50
 STATS_RPS_TARGET = 3000
 SIGN_RATIO_TARGET = 0.5
+# Issue 18: a page from nginx's cache against nginx serving a static file of the same size.
+CACHED_RATIO_TARGET = 0.8
+# What is read through nginx, and the file of the same size nginx serves beside it.
+THROUGH_NGINX = {"letter page": "/", "list": "/signatories/", "stats": "/api/v1/stats/"}
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -185,15 +194,56 @@ def gunicorn_start(port, access_log, error_log):
 
 
 def sign_form_tokens(base):
-    """A CSRF cookie and the form's tokens, as a browser has them after loading the letter."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base + "/", timeout=10) as response:
+    """The form's signed start time, as a browser has it after loading the letter (the page sets no cookie)."""
+    with urllib.request.urlopen(base + "/", timeout=10) as response:  # noqa: S310 (127.0.0.1)
         page = response.read().decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     started = re.search(r'name="started" value="([^"]+)"', page).group(1)
-    cookie = next(c.value for c in jar if c.name == "csrftoken")
-    return {"cookie": cookie, "csrf": csrf, "started": started}
+    return {"started": started}
+
+
+def collect_static(static_root):
+    """What production serves: `collectstatic` with the manifest storage (DEBUG off needs it)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, **SERVER_ENV},
+        check=True,
+        timeout=300,
+    )
+    return static_root
+
+
+def nginx_start(workdir, port, upstream_port, static_root):
+    """Debian's nginx with deploy/nginx.conf in front of the bench's gunicorn."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    directory = workdir / "nginx"
+    directory.mkdir()
+    conf = private_nginx(
+        directory, listen=f"127.0.0.1:{port}", upstreams=[f"127.0.0.1:{upstream_port}"], static_root=static_root
+    )
+    with open(directory / "stderr.log", "a") as log:
+        server = subprocess.Popen([binary, "-p", str(directory), "-c", str(conf)], stdout=log, stderr=log)  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"nginx exited with {server.returncode}; see {directory}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"nginx did not answer in 30 s; see {directory}")
+
+
+def same_size_files(base, static_root):
+    """Beside each page read through nginx, a static file of the same size for nginx to serve."""
+    folder = Path(static_root) / "bench"
+    folder.mkdir(exist_ok=True)
+    for label, url in THROUGH_NGINX.items():
+        with urllib.request.urlopen(base + url, timeout=10) as response:  # noqa: S310 (127.0.0.1)
+            body = response.read()
+        (folder / f"{label.replace(' ', '-')}.bin").write_bytes(b"x" * len(body))
 
 
 def reading_targets(letter):
@@ -221,7 +271,6 @@ LUA_POST = r"""
 local n = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "csrftoken=%(cookie)s"
 local body = "%(body)s"
 request = function()
   n = n + 1
@@ -234,10 +283,8 @@ end
 def lua_script(endpoint, tokens, run):
     script = LUA_REPORT
     if "form" in endpoint:
-        body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": tokens["csrf"], "started": tokens["started"], **endpoint["form"]}
-        )
-        script += LUA_POST % {"cookie": tokens["cookie"], "body": body, "run": run, "path": endpoint["path"]}
+        body = urllib.parse.urlencode({"started": tokens["started"], **endpoint["form"]})
+        script += LUA_POST % {"body": body, "run": run, "path": endpoint["path"]}
     return script
 
 
@@ -325,10 +372,24 @@ def endpoints(targets):
         {"label": "reference: empty view", "url": "/bench/nothing/", "path": "/bench/nothing/"},
         {"label": "reference: one INSERT", "url": "/bench/insert/", "path": "/bench/insert/", "form": {}},
         {"label": "sign POST", "url": "/", "path": "/", "form": sign_form},
+        *(
+            endpoint
+            for label, url in THROUGH_NGINX.items()
+            for endpoint in (
+                {"label": f"nginx cache: {label}", "url": url, "path": url, "nginx": True},
+                {
+                    "label": f"nginx static: {label} size",
+                    "url": f"/static/bench/{label.replace(' ', '-')}.bin",
+                    "path": None,
+                    "nginx": True,
+                },
+            )
+        ),
     ]
 
 
-def measure(base, access_log, tokens, endpoint, index):
+def measure(bases, access_log, tokens, endpoint, index):
+    base = bases["nginx" if endpoint.get("nginx") else "gunicorn"]
     method = "POST" if "form" in endpoint else "GET"
     if WARMUP:
         wrk(base, endpoint, tokens, WARMUP, run=f"w{index}-{time.time_ns()}")
@@ -431,7 +492,7 @@ def _our_pids(server):
 RATIO_PAIR = ("reference: one INSERT", "sign POST")
 
 
-def ratio_rounds(base, access_log, tokens, paired):
+def ratio_rounds(bases, access_log, tokens, paired):
     """[(reference result, sign result, ratio)], measured one after the other RATIO_ROUNDS times: whatever else the
     machine does drifts over a minute, and a pair measured back to back shares most of it."""
     rounds = []
@@ -440,7 +501,7 @@ def ratio_rounds(base, access_log, tokens, paired):
         for label in RATIO_PAIR:
             index, endpoint = paired[label]
             say(f"{label}: {endpoint['url'][:80]} (pair {number} of {RATIO_ROUNDS})")
-            pair.append(measure(base, access_log, tokens, endpoint, f"{index}-{number}"))
+            pair.append(measure(bases, access_log, tokens, endpoint, f"{index}-{number}"))
         rounds.append((*pair, pair[1]["rps"] / pair[0]["rps"]))
     return rounds
 
@@ -483,6 +544,15 @@ def report(results, load_before, load_after, others, rounds=()):
             print(f"sign POST / reference INSERT throughput: {ratio:.2f} (target >= {SIGN_RATIO_TARGET})")
     print()
     print("Targets (server-side):")
+    for label in THROUGH_NGINX:
+        cached, static = by_label.get(f"nginx cache: {label}"), by_label.get(f"nginx static: {label} size")
+        if cached and static:
+            share = cached["rps"] / static["rps"]
+            verdict = "ok" if share >= CACHED_RATIO_TARGET else "MISSED"
+            print(
+                f"  {label} through nginx's cache: {cached['rps']:,.0f} req/s, {share:.2f} of a static file of the "
+                f"same size ({static['rps']:,.0f}) >= {CACHED_RATIO_TARGET}: {verdict}"
+            )
     for r in results:
         if r.get("read"):
             verdict = "ok" if r["server_p99"] < P99_TARGET_MS else "MISSED"
@@ -512,12 +582,19 @@ def main():
 
     connections.close_all()
     workdir = Path(tempfile.mkdtemp(prefix="coalition-bench-"))
+    SERVER_ENV["STATIC_ROOT"] = str(workdir / "static")
+    collect_static(SERVER_ENV["STATIC_ROOT"])
     access_log, error_log = str(workdir / "access.log"), str(workdir / "error.log")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     say(f"gunicorn on {base} ({WORKERS} workers, DEBUG=0, CONN_MAX_AGE=60, cache {REDIS_URL}); logs in {workdir}")
     server = gunicorn_start(port, access_log, error_log)
+    nginx_port = free_port()
+    nginx = nginx_start(workdir, nginx_port, port, SERVER_ENV["STATIC_ROOT"])
+    bases = {"gunicorn": base, "nginx": f"http://127.0.0.1:{nginx_port}"}
+    say(f"nginx (deploy/nginx.conf) on {bases['nginx']}")
     try:
+        same_size_files(base, SERVER_ENV["STATIC_ROOT"])
         tokens = sign_form_tokens(base)
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         others = other_cpu_users(_our_pids(server))
@@ -534,13 +611,15 @@ def main():
                 others += other_cpu_users(_our_pids(server))
             if endpoint["label"] in RATIO_PAIR and len(paired) == 2:
                 if not rounds:
-                    rounds = ratio_rounds(base, access_log, tokens, paired)
+                    rounds = ratio_rounds(bases, access_log, tokens, paired)
                     results += median_round(rounds)
                 continue
             say(f"{endpoint['label']}: {endpoint['url'][:80]}")
-            results.append(measure(base, access_log, tokens, endpoint, index))
+            results.append(measure(bases, access_log, tokens, endpoint, index))
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
         server.terminate()
         server.wait(timeout=30)
     clean = report(results, load_before, load_after, others, rounds)

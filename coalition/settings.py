@@ -62,8 +62,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the others, so that it sees the answer's final cookies and Vary (coalition/core/http.py).
+    "coalition.core.middleware.SharedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language is in the address (i18n_patterns in urls.py); elsewhere it follows Accept-Language.
+    "coalition.core.middleware.LocaleMiddleware",
     # After the language is chosen, so that its answer is in the reader's language; before anything reads the query.
     "coalition.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "coalition.core.context_processors.language_versions",
             ],
         },
     },
@@ -253,17 +257,20 @@ USE_TZ = True
 # --- Static -----------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Files the site writes: the daily snapshots of the public list (served through /press/snapshots/, never listed).
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# `manage.py collectstatic` writes here; nginx serves it (deploy/nginx.conf), whitenoise when there is no nginx.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files the site writes (the daily snapshots of the list, served through /press/snapshots/): in the database
+    # every web host shares (coalition/core/storage.py), or an object store (README).
+    "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="coalition.core.storage.DatabaseStorage")},
     "staticfiles": {
+        # In production, names with their content's hash and compressed copies, so that they can be cached for a
+        # year; that needs `manage.py collectstatic` first. Locally (DEBUG) and in tests, the files as they are.
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
             default="django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage",
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },
 }
@@ -298,6 +305,11 @@ CONTENT_SECURITY_POLICY = {
 }
 # No report-only policy. Spelled out because django-csp reads it on every response.
 CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
+# --- Shared HTTP cache ----------------------------------------------------------
+# How long nginx (deploy/nginx.conf), a CDN or a browser may reuse a page that is the same for every anonymous
+# reader (coalition/core/http.py): a new signature shows on them within this many seconds.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=10)
 
 # --- Abuse --------------------------------------------------------------------
 # Rate-limit counters (coalition/signatures/ratelimits.py) live in the shared Redis, so they hold across workers;

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,11 +13,18 @@ admin.site.site_title = "Coalition organisers"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+]
+
+# The language is in the address: English as it always was (/signatories/), French under /fr/ (/fr/signatories/).
+# A shared cache keys on the address, so each reader gets the page in the language they chose; the language
+# switch is a link to the same page's other address. The API's labels and errors follow the same rule
+# (/fr/api/v1/stats/), so that its answers are shareable too.
+urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("coalition.accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("coalition.signatures.urls")),
-]
+    prefix_default_language=False,
+)
 
 handler400 = "coalition.core.views.bad_request"
 handler403 = "coalition.core.views.permission_denied"

@@ -26,6 +26,18 @@ def service_missing(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_as_they_are():
+    """Production names static files by their content's hash, which needs `collectstatic` first (README); the tests
+    read them where they are, as `make run` does. tests/deploy runs collectstatic and the production storage."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks run in-process unless a test starts a real worker (tests/e2e)."""
@@ -119,11 +131,11 @@ def sign_form_data(**overrides):
 def sign(client, letter, django_capture_on_commit_callbacks):
     """POST the sign form the way a browser does, running on-commit hooks as a real commit would."""
 
-    def _sign(**overrides):
+    def _sign(path="/", **overrides):
         data = {**sign_form_data(), **overrides}
         data = {k: v for k, v in data.items() if v is not None}
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/", data)
+            return client.post(path, data)
 
     return _sign
 

@@ -45,3 +45,27 @@ def _switches_current():
         switches, _ = Switches.objects.get_or_create(pk=1)
         cache.set(CACHE_KEY, switches, 30)
     return switches
+
+
+class StoredFile(models.Model):
+    """A file the site wrote (the daily snapshots of the list), kept in the database so that every web host
+    serves the same bytes (coalition/core/storage.py). Its content is in chunks, read one at a time."""
+
+    name = models.CharField(max_length=300, unique=True)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class StoredFileChunk(models.Model):
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "index"], name="storedfilechunk_one_per_index")]
+
+    def __str__(self):
+        return f"{self.file.name} #{self.index}"

@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language_from_path
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
@@ -66,7 +67,12 @@ def healthz(request):
 
 
 def is_api(request):
-    return request.path.startswith("/api/")
+    # /api/... in English, /fr/api/... in French (coalition/urls.py).
+    path = request.path_info
+    language = get_language_from_path(path)
+    if language:
+        path = path.removeprefix(f"/{language}")
+    return path.startswith("/api/")
 
 
 def api_error(message, *, status):

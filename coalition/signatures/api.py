@@ -141,7 +141,11 @@ def signatories(
     ),
     after: str | None = Query(None, description="Cursor from a `next` link."),
     before: str | None = Query(None, description="Cursor from a `previous` link."),
+    *,
+    response: HttpResponse,
 ):
+    # The same for every reader: shared caches may keep it a few seconds (a 400 is a new response, not this one).
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
     filters = signatory_filters({"craft": craft, "country": country, "verified": verified, "q": q})
     window = signatory_window(
         signatures=signatory_list(letter=letter_current(), **filters),
@@ -205,7 +209,10 @@ def stats(request, response: HttpResponse):
         f"address. Pages hold at most {ORGANISATIONS_PER_PAGE}: follow `next` as given."
     ),
 )
-def organisations(request, after: str | None = Query(None, description="Cursor from a `next` link.")):
+def organisations(
+    request, response: HttpResponse, after: str | None = Query(None, description="Cursor from a `next` link.")
+):
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
     rows, following, total = organisation_page(letter=letter_current(), after=after)
     return {
         "count": total,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from coalition.core.http import public_page
 from coalition.core.numbers import count_display
 from coalition.letters.selectors import letter_and_version_current, letter_current
 
@@ -85,6 +86,7 @@ class NotableFeed(Feed):
         return item.confirmed_at
 
 
+@public_page
 @require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
@@ -95,6 +97,7 @@ def embed_counter(request):
     return response
 
 
+@public_page
 @require_safe
 def embed_counter_script(request):
     """The same count for sites that prefer a script to a frame: it fills their own elements (see the template).
@@ -107,6 +110,7 @@ def embed_counter_script(request):
     return response
 
 
+@public_page
 @require_safe
 def badge(request):
     total = signature_counts_current()["total"]
@@ -155,6 +159,7 @@ def _corrections_rows():
     )
 
 
+@public_page
 @require_safe
 def corrections(request):
     """Removals from the list, and removals undone, by day and reason class: counts only, never who."""
@@ -163,6 +168,7 @@ def corrections(request):
     return render(request, "signatures/corrections.html", {"entries": entries})
 
 
+@public_page
 @require_safe
 def press_page(request):
     """For journalists: the dated snapshots to cite and how to check them, the API, the feed, the embeds."""
@@ -180,6 +186,7 @@ def press_page(request):
     return render(request, "signatures/press.html", context)
 
 
+@public_page
 @require_safe
 def snapshot_download(request, day):
     """A day's snapshot, byte for byte as recorded; its SHA-256 is on the press page and in Repr-Digest."""
@@ -214,6 +221,7 @@ def _card_caption(n, craft):
     return ngettext("creator has signed the open letter", "creators have signed the open letter", n)
 
 
+@public_page
 @require_safe
 def share_card(request, craft=None):
     """The Open Graph image of the letter, or of one craft: the letter's title and the count. Drawn at most once

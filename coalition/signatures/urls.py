@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from coalition.core.http import public_page
+
 from . import api, press, views
 
 app_name = "signatures"
@@ -16,7 +18,7 @@ urlpatterns = [
     path("api/v1/", include(api.api.urls[0])),
     path("organisations/endorse/", views.organisation_endorse, name="organisation_endorse"),
     path("organisations/confirm/<str:token>/", views.organisation_confirm, name="organisation_confirm"),
-    path("feeds/notable.atom", press.NotableFeed(), name="feed"),
+    path("feeds/notable.atom", public_page(press.NotableFeed()), name="feed"),
     path("embed/counter/", press.embed_counter, name="embed_counter"),
     path("embed/counter.js", press.embed_counter_script, name="embed_counter_script"),
     path("badge.svg", press.badge, name="badge"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.core.csv_export import csv_response
+from coalition.core.http import from_this_site, public_page
 from coalition.core.models import Switches
 from coalition.core.numbers import count_display
 from coalition.core.views import rate_limited
@@ -66,12 +67,13 @@ def _sign(request, letter, version, data, review_reason):
 
 
 def _to_check_inbox():
-    # Where every sign POST goes: the URL is worked out once per script prefix, not on each signature.
-    return HttpResponseRedirect(_url("signatures:check_inbox", get_script_prefix()))
+    # Where every sign POST goes: the URL is worked out once per script prefix and language (/fr/signed/), not on
+    # each signature.
+    return HttpResponseRedirect(_url("signatures:check_inbox", get_script_prefix(), get_language()))
 
 
 @lru_cache(maxsize=16)
-def _url(name, script_prefix):
+def _url(name, script_prefix, language):
     return reverse(name)
 
 
@@ -133,11 +135,18 @@ def _letter_page(request, *, craft=None):
     return render(request, "letters/home.html", context, status=400 if form.is_bound else 200)
 
 
+# The page is the same for every anonymous reader, so its form carries no CSRF token: a POST another site made is
+# refused on what the browser says of its origin instead (coalition/core/http.py). Old browsers and programs that
+# say nothing may still sign; the honeypot, the fill time and the rate limits judge them as everyone else.
+@public_page
+@from_this_site(allow_unlabelled=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_page(request):
     return _letter_page(request)
 
 
+@public_page
+@from_this_site(allow_unlabelled=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def craft_page(request, craft):
     """A landing page organisers send to one community: /crafts/actor/ and so on."""
@@ -146,6 +155,7 @@ def craft_page(request, craft):
     return _letter_page(request, craft=craft)
 
 
+@public_page
 @require_safe
 def check_inbox(request):
     # One page for every address, new, pending or confirmed: nothing here depends on who signed.
@@ -168,6 +178,7 @@ def confirm(request, token):
     return render(request, "signatures/confirm.html", {"signature": row.signature})
 
 
+@public_page
 @require_safe
 def signatory_page(request):
     letter = letter_current()
@@ -218,6 +229,7 @@ def signatory_page(request):
     return render(request, "signatures/list.html", context, status=400 if error else 200)
 
 
+@public_page
 @require_safe
 def signatory_csv(request):
     letter = letter_current()

@@ -10,7 +10,6 @@ from django.test import Client
 
 from tests.accounts.conftest import login_code
 
-FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
 PASSWORD = "a-long-passphrase-1"
 
 
@@ -47,7 +46,7 @@ def test_the_sign_in_code_mail_names_the_site_says_why_and_has_the_code_in_both_
 
 def test_the_sign_in_code_mail_is_in_french_for_a_french_request(client, signed_and_confirmed, committed, mailoutbox):
     signed_and_confirmed()
-    committed(client.post, "/accounts/login/code/", {"email": "ada@example.org"}, **FRENCH)
+    committed(client.post, "/fr/accounts/login/code/", {"email": "ada@example.org"})
     mail = mailoutbox[-1]
     assert mail.subject == "[Coalition des créateurs sur l'IA] Votre code de connexion"
     assert mail.body.startswith("Bonjour,\n")
@@ -58,7 +57,7 @@ def test_the_sign_in_code_mail_is_in_french_for_a_french_request(client, signed_
     assert '<html lang="fr">' in html
     assert "Coalition des créateurs sur l'IA" in html and f">{code}</span>" in html
     assert "sign-in code" not in mail.body + html and "You get this email" not in mail.body + html
-    committed(client.post, "/accounts/login/code/confirm/", {"code": code}, **FRENCH)
+    committed(client.post, "/fr/accounts/login/code/confirm/", {"code": code})
     assert client.get("/account/").status_code == 200, "the French code signs in too"
 
 
@@ -70,23 +69,23 @@ def organiser(member):
     return user
 
 
-def unknown_address_asks_for_a_code(client, **extra):
-    client.post("/accounts/login/code/", {"email": "nobody@example.org"}, **extra)
+def unknown_address_asks_for_a_code(client, prefix=""):
+    client.post(f"{prefix}/accounts/login/code/", {"email": "nobody@example.org"})
 
 
-def member_adds_an_address(client, **extra):
+def member_adds_an_address(client, prefix=""):
     client.force_login(get_user_model().objects.get(email="organiser@example.org"))
-    client.post("/accounts/email/", {"email": "new@example.org", "action_add": ""}, **extra)
+    client.post(f"{prefix}/accounts/email/", {"email": "new@example.org", "action_add": ""})
 
 
-def unconfirmed_address_signs_in(client, **extra):
+def unconfirmed_address_signs_in(client, prefix=""):
     user = get_user_model().objects.create_user(username="late", email="late@example.org", password=PASSWORD)
     EmailAddress.objects.create(user=user, email="late@example.org", verified=False, primary=True)
-    client.post("/accounts/login/", {"login": "late@example.org", "password": PASSWORD}, **extra)
+    client.post(f"{prefix}/accounts/login/", {"login": "late@example.org", "password": PASSWORD})
 
 
-def organiser_resets_password(client, **extra):
-    client.post("/accounts/password/reset/", {"email": "organiser@example.org"}, **extra)
+def organiser_resets_password(client, prefix=""):
+    client.post(f"{prefix}/accounts/password/reset/", {"email": "organiser@example.org"})
 
 
 ACCOUNT_MAILS = {
@@ -137,9 +136,12 @@ def test_every_account_mail_names_the_site_says_why_and_has_an_html_part_with_a_
 
 @pytest.mark.parametrize("name", ACCOUNT_MAILS)
 def test_every_account_mail_is_in_french_for_a_french_request(name, organiser, committed, mailoutbox):
-    ask, _, subject, _ = ACCOUNT_MAILS[name]
-    committed(ask, Client(), **FRENCH)
+    ask, _, subject, path = ACCOUNT_MAILS[name]
+    committed(ask, Client(), prefix="/fr")
     [mail] = mailoutbox
+    link = first_link(mail.body)
+    assert f"/fr{path}" in link, "the link opens the page in French"
+    assert '<html lang="fr">' in Client().get(link, follow=True).text
     assert mail.subject == f"[Coalition des créateurs sur l'IA] {subject}"
     assert mail.body.startswith("Bonjour,\n")
     assert "Vous recevez cet e-mail parce que" in mail.body and "You get this email" not in mail.body

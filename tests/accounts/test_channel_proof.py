@@ -270,7 +270,7 @@ def test_a_failed_check_is_explained_in_the_members_language(client, creator, co
     proof = ChannelProof.objects.get()
     assert proof.last_error == "the page answered with an error (it may be missing or private)"
     assert "the page answered with an error" in client.get("/account/signature/", HTTP_ACCEPT_LANGUAGE="en").text
-    french = client.get("/account/signature/", HTTP_ACCEPT_LANGUAGE="fr").text
+    french = client.get("/fr/account/signature/").text
     assert "the page answered" not in french
     assert "la page a répondu par une erreur" in french
 

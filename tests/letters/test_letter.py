@@ -14,7 +14,7 @@ def test_the_letter_makes_the_coalitions_case_in_english(client, letter):
 
 
 def test_the_letter_is_in_french_for_french_readers(client, letter):
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").text
+    page = client.get("/fr/").text
     assert 'lang="fr"' in page
     assert "Le consentement avant l'entraînement" in page or "Le consentement avant l&#x27;entraînement" in page
 
@@ -52,7 +52,7 @@ def test_signers_sign_the_version_in_their_language(client, letter, django_captu
     from tests.conftest import sign_form_data
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/", sign_form_data(), HTTP_ACCEPT_LANGUAGE="fr")
+        client.post("/fr/", sign_form_data())
     signature = Signature.objects.get()
     assert signature.letter_version.language == "fr"
     assert signature.language == "fr"

@@ -18,7 +18,8 @@ def signed_1295(letter):
 
 
 def get(client, url, language):
-    return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    # English at the address as it is, French under /fr/.
+    return client.get(url if language == "en" else f"/{language}{url}")
 
 
 def og_description(page):

@@ -229,7 +229,7 @@ def test_the_confirmation_mail_is_in_the_contacts_language(
     client, letter, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/organisations/endorse/", VALID, HTTP_ACCEPT_LANGUAGE="fr")
+        client.post("/fr/organisations/endorse/", VALID)
     assert "Confirmez" in mailoutbox[0].subject and "Merci de soutenir" in mailoutbox[0].body
 
 

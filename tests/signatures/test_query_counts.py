@@ -24,11 +24,6 @@ REMOVALS = (Signature.Status.REJECTED, Signature.Status.FRAUDULENT, Signature.St
 CRAFTS = (Craft.ACTOR, Craft.WRITER, Craft.MUSICIAN)
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 class PublicRows:
     """Rows of every kind a public page reads, added a day at a time: signatures of several crafts and countries
     (some notable, some verified), verified organisations, removals the corrections log counts, daily snapshots."""
@@ -109,7 +104,7 @@ PUBLIC_PAGES = [
     ("/feeds/notable.atom", 2, 1),
     ("/corrections/", 1, 1),  # one grouped count; it reads no letter
     ("/press/", 2, 1),
-    ("/press/snapshots/{today}.csv", 2, 1),
+    ("/press/snapshots/{today}.csv", 3, 2),  # its row, then its file from the database storage
     ("/embed/counter/", 2, 0),
     ("/badge.svg", 2, 0),
     ("/embed/counter.js", 0, 0),
