@@ -6,7 +6,6 @@ from coalition.urls import urlpatterns as product_urlpatterns
 from . import reference
 
 urlpatterns = [
-    path("bench/insert/", reference.insert_one, name="bench_insert"),
     path("bench/nothing/", reference.nothing, name="bench_nothing"),
     *product_urlpatterns,
 ]

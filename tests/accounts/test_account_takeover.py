@@ -15,7 +15,7 @@ def test_there_is_no_sign_up_with_a_password(client, db, mailoutbox, django_user
     assert page.status_code == 200
     assert "No sign-up needed" in page.text and 'href="/accounts/login/code/"' in page.text
     assert "password" not in page.text.lower()
-    french = client.get("/accounts/signup/", HTTP_ACCEPT_LANGUAGE="fr")
+    french = client.get("/fr/accounts/signup/")
     assert "Pas besoin de créer un compte" in french.text and "Envoyez-moi un code de connexion" in french.text
     response = client.post(
         "/accounts/signup/", {"email": "ada@example.org", "password1": PASSPHRASE, "password2": PASSPHRASE}

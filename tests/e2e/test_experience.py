@@ -458,8 +458,7 @@ def test_a_member_signs_in_by_code_and_every_member_page_passes_axe(open_page, m
         looks_right(page, "account-delete-errors")
 
 
-def test_the_press_page_shows_the_snapshot_chain_and_a_break_on_a_phone(open_page, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def test_the_press_page_shows_the_snapshot_chain_and_a_break_on_a_phone(open_page):
     letter = coalition_letter()
     for day in (1, 2, 3, 4):
         SignatureFactory(letter=letter)

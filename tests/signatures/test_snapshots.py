@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
@@ -167,10 +168,21 @@ def test_each_snapshot_is_chained_to_the_one_before_and_the_press_page_shows_the
     assert verify() == f"{letter.slug}: 3 snapshots, files and chain intact.\n"
 
 
-def test_a_tampered_file_is_found_and_named(letter, signature_factory, media_root):
+def _stored(name):
+    with default_storage.open(name) as file:
+        return file.read()
+
+
+def _rewrite(name, data):
+    """What someone with access to the storage could do: the file replaced under its own name."""
+    default_storage.delete(name)
+    assert default_storage.save(name, ContentFile(data)) == name
+
+
+def test_a_tampered_file_is_found_and_named(letter, signature_factory):
     snapshots = _days(letter, signature_factory, 1, 2, 3)
-    path = media_root / snapshots[2].file.name
-    path.write_bytes(path.read_bytes().replace(b"\n", b"\nForged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n", 1))
+    name = snapshots[2].file.name
+    _rewrite(name, _stored(name).replace(b"\n", b"\nForged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n", 1))
     message, details = verify_fails()
     assert "the first broken day is 2026-01-02" in message
     assert "2026-01-02: the file was altered" in details
@@ -178,12 +190,12 @@ def test_a_tampered_file_is_found_and_named(letter, signature_factory, media_roo
 
 
 def test_a_tampered_file_whose_recorded_fingerprint_was_changed_too_breaks_the_next_day(
-    client, letter, signature_factory, media_root
+    client, letter, signature_factory
 ):
     snapshots = _days(letter, signature_factory, 1, 2, 3)
-    path = media_root / snapshots[2].file.name
-    forged = path.read_bytes() + b"Forged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n"
-    path.write_bytes(forged)
+    name = snapshots[2].file.name
+    forged = _stored(name) + b"Forged Name,actor,Actor,,,,2026-01-01T00:00:00Z\n"
+    _rewrite(name, forged)
     ListSnapshot.objects.filter(pk=snapshots[2].pk).update(sha256=hashlib.sha256(forged).hexdigest(), size=len(forged))
     message, details = verify_fails()
     assert "the first broken day is 2026-01-03" in message
