@@ -52,6 +52,13 @@ class OutgoingMail(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="outgoingmail_status_created"),
             models.Index(fields=["to", "created_at"], name="outgoingmail_to_created"),
+            # What a worker's claim reads: the owed rows of its queue's kinds, oldest first, and nothing of the
+            # millions already sent.
+            models.Index(
+                fields=["kind", "created_at"],
+                name="outgoingmail_owed_kind",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
         ]
 
     def __str__(self):

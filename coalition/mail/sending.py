@@ -6,7 +6,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -44,19 +44,23 @@ def _claimable(now):
 @transaction.atomic
 def mail_claim(*, mail_id=None, queue="mail", size=1):
     """Claim up to `size` owed rows for this worker: `mail_id` first (when it is still owed), then the oldest owed
-    rows of `queue` (none when `queue` is None). Rows another worker holds are skipped (SKIP LOCKED), so two workers never claim one row; a claim
-    older than MAIL_CLAIM_TIMEOUT (a worker that died) may be taken again. Returns the claimed ids."""
+    rows of `queue` (none when `queue` is None). Rows another worker holds are skipped (SKIP LOCKED), so two workers
+    never claim one row; a claim older than MAIL_CLAIM_TIMEOUT (a worker that died) may be taken again. Returns the
+    claimed ids."""
     now = timezone.now()
-    wanted = Q(kind__in=mail_kinds_on(queue), created_at__lte=now) if queue else Q(pk__in=[])
+    owed = OutgoingMail.objects.select_for_update(skip_locked=True).filter(_claimable(now))
+    ids = []
     if mail_id is not None:
-        wanted |= Q(pk=mail_id)
-    first = Case(When(pk=mail_id, then=Value(0)), default=Value(1)) if mail_id is not None else Value(1)
-    ids = list(
-        OutgoingMail.objects.select_for_update(skip_locked=True)
-        .filter(_claimable(now), wanted)
-        .order_by(first, "created_at", "pk")
-        .values_list("pk", flat=True)[:size]
-    )
+        ids = list(owed.filter(pk=mail_id).values_list("pk", flat=True))
+    if queue and len(ids) < size:
+        # Two plain queries rather than one sorted on "mail_id first": that sort cannot use an index, so during a
+        # coalition update the claim sorted the whole owed backlog, bulk rows included, for every batch.
+        ids += list(
+            owed.filter(kind__in=mail_kinds_on(queue), created_at__lte=now)
+            .exclude(pk__in=ids)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[: size - len(ids)]
+        )
     if ids:
         # Conditional as well: on a database without row locks (SQLite) it is what keeps a claim single.
         OutgoingMail.objects.filter(_claimable(now), pk__in=ids).update(
