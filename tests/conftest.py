@@ -164,6 +164,7 @@ class _Sink:
         self.slow_rcpt = 0  # seconds to stall the next RCPT, to catch a worker mid-send
         self.stall_rcpt = {}  # address -> seconds to stall its RCPT (once)
         self.refuse_rcpt = {}  # address -> SMTP reply to its RCPT, this many times: {"a@x": ("450 ...", 1)}
+        self.peers = []  # the client's (address, port) of each accepted message: one port per SMTP connection
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -186,6 +187,7 @@ class _Sink:
                 self.refuse -= 1
                 return "451 4.3.0 Try again later"
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.peers.append(session.peer)
         return "250 OK"
 
 

@@ -127,6 +127,9 @@ def mail_send_batch(*, mail_id=None, queue="mail", size=None):
                 outcomes[mail.pk] = "not needed"
                 continue
             try:
+                # Opened here, not by send_messages: a backend that opens its own connection closes it after each
+                # call, which would cost an SMTP handshake per mail. open() does nothing on an open connection.
+                connection.open()
                 connection.send_messages([mail_message(mail, connection=connection)])
             except Exception as exc:
                 temporary = _is_temporary(exc)

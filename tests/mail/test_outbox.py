@@ -4,7 +4,7 @@ from django.db import transaction
 from coalition.celery import app
 from coalition.mail.models import OutgoingMail
 from coalition.mail.selectors import REQUEUE_GRACE
-from coalition.mail.sending import TemporaryMailError, mail_send
+from coalition.mail.sending import TemporaryMailError, mail_send, mail_send_batch
 from coalition.mail.tasks import requeue_owed_mail, send_outgoing_mail
 from coalition.signatures.models import Signature
 from coalition.signatures.services import signature_create
@@ -77,6 +77,25 @@ def test_temporary_smtp_failure_keeps_the_mail_owed_then_it_is_delivered(letter,
     received = smtp_settings.messages[0]
     assert received["To"] == "ada@example.org"
     assert received.get_body(("plain",)) is not None and received.get_body(("html",)) is not None
+
+
+def test_a_batch_of_confirmations_goes_over_one_smtp_connection(letter, smtp_settings):
+    for n in range(5):
+        _create(letter, email=f"signer{n}@example.org")
+    outcomes = mail_send_batch(queue="mail")
+    assert list(outcomes.values()) == ["sent"] * 5
+    assert sorted(message["To"] for message in smtp_settings.messages) == [f"signer{n}@example.org" for n in range(5)]
+    assert len(set(smtp_settings.peers)) == 1
+
+
+def test_after_a_refused_message_the_rest_of_the_batch_goes_over_one_fresh_connection(letter, smtp_settings):
+    for n in range(4):
+        _create(letter, email=f"signer{n}@example.org")
+    smtp_settings.refuse = 1
+    outcomes = mail_send_batch(queue="mail")
+    assert sorted(outcomes.values()) == ["sent", "sent", "sent", "temporary"]
+    assert len(smtp_settings.messages) == 3
+    assert len(set(smtp_settings.peers)) == 1
 
 
 def test_unreachable_smtp_is_temporary(letter, settings):
