@@ -5,6 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from coalition.signatures.forms import (
+    URL_INPUT,
     HttpURLField,
     SignForm,
     TickBox,
@@ -77,6 +78,7 @@ class ProfileForm(forms.Form):
         max_length=MemberProfile._meta.get_field("union").max_length,
         required=False,
         help_text=gettext_lazy('For example "SAG-AFTRA" or "Writers Guild of Great Britain". Not shown publicly.'),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     country = country_field()
     bio = forms.CharField(
@@ -108,5 +110,6 @@ class ChannelForm(forms.Form):
         label=gettext_lazy("Your channel, podcast feed or newsletter page"),
         max_length=500,
         assume_scheme="https",
+        widget=forms.URLInput(attrs=URL_INPUT),
         help_text=gettext_lazy("A public http or https page where you can place the text below."),
     )

@@ -80,8 +80,17 @@ class _CountryChoiceField(forms.ChoiceField):
 
 def country_field():
     return _CountryChoiceField(
-        label=_("Country (optional)"), required=False, choices=COUNTRY_CHOICES, widget=CountrySelect
+        label=_("Country (optional)"),
+        required=False,
+        choices=COUNTRY_CHOICES,
+        widget=CountrySelect(attrs={"autocomplete": "country"}),
     )
+
+
+# What browsers and password managers fill in (WCAG 2.2 SC 1.3.5), and the keyboard a phone shows.
+NAME_INPUT = {"autocomplete": "name", "autocapitalize": "words", "spellcheck": "false"}
+EMAIL_INPUT = {"autocomplete": "email", "autocapitalize": "off", "spellcheck": "false"}
+URL_INPUT = {"autocomplete": "url", "autocapitalize": "off", "spellcheck": "false"}
 
 
 CONSENT_TEXT = _(
@@ -182,20 +191,25 @@ class SignForm(forms.Form):
         label=_("Full name"),
         max_length=Signature._meta.get_field("name").max_length,
         validators=[validate_person_name],
+        widget=forms.TextInput(attrs=NAME_INPUT),
     )
     # Checked by email_normalise (email-validator), which knows internationalised domains Django's field refuses.
     email = forms.CharField(
         label=_("Email address"),
         max_length=254,
-        widget=forms.EmailInput,
+        widget=forms.EmailInput(attrs=EMAIL_INPUT),
         help_text=_("We send you a link to confirm. Never shown publicly."),
     )
+    # Right under the address it is about: shown only with a "did you mean" hint.
+    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False, widget=TickBox)
     craft = forms.ChoiceField(label=_("Your craft"), choices=[("", _("Choose your craft"))] + Craft.choices)
     affiliation = forms.CharField(
         label=_("Affiliation (optional)"),
         required=False,
         max_length=200,
-        help_text=_('For example "Actor, SAG-AFTRA".'),
+        # The craft is chosen above: this is what it does not say (listed as "Actor · SAG-AFTRA").
+        help_text=_('Your union, guild, studio or show, for example "SAG-AFTRA". Your craft is already listed.'),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     country = country_field()
     profile_url = HttpURLField(
@@ -204,6 +218,7 @@ class SignForm(forms.Form):
         max_length=500,
         assume_scheme="https",
         help_text=_("A web page that shows who you are: http or https only."),
+        widget=forms.URLInput(attrs=URL_INPUT),
     )
     public = forms.BooleanField(
         label=_("Show my name on the public list"), required=False, initial=True, widget=TickBox
@@ -211,7 +226,6 @@ class SignForm(forms.Form):
     consent = forms.BooleanField(
         label=CONSENT_TEXT, error_messages={"required": _("Please tick this box to sign.")}, widget=TickBox
     )
-    keep_email = forms.BooleanField(label=_("Yes, my address is spelled right"), required=False, widget=TickBox)
     # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -224,6 +238,10 @@ class SignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get("use_email"):
+            # The one-tap "Use name@gmail.com" under a typo hint: that address, checked like a typed one.
+            self.data = self.data.copy()
+            self.data["email"] = self.data["use_email"]
         # Signed when the form is shown, not when a POST builds it only to read it.
         self.fields["started"].initial = started_token
         self.email_suggestion = None
@@ -283,19 +301,29 @@ class SignForm(forms.Form):
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    name = forms.CharField(
+        label=_("Organisation name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
     kind = forms.ChoiceField(label=_("It is a"), choices=[("", _("Choose one"))] + Organisation.Kind.choices)
     website = HttpURLField(
-        label=_("Its website"), max_length=500, assume_scheme="https", help_text=_("http or https only.")
+        label=_("Its website"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("http or https only."),
+        widget=forms.URLInput(attrs=URL_INPUT),
     )
     country = country_field()
     contact_name = forms.CharField(
-        label=_("Your name"), max_length=200, help_text=_("Never shown publicly."), validators=[validate_person_name]
+        label=_("Your name"),
+        max_length=200,
+        help_text=_("Never shown publicly."),
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs=NAME_INPUT),
     )
     contact_email = forms.CharField(
         label=_("Your email address at the organisation"),
         max_length=254,
-        widget=forms.EmailInput,
+        widget=forms.EmailInput(attrs={**EMAIL_INPUT, "autocomplete": "work email"}),
         help_text=_(
             "Never shown publicly. An address on the organisation's own domain lets our organisers verify it quickly."
         ),
