@@ -55,6 +55,7 @@ COLUMNS = [
     "created_at",
     "confirmed_at",
     "email_domain",
+    "mailbox_key",
     "ip_prefix_hash",
     "notable",
     "verification_method",
@@ -108,6 +109,7 @@ def _rows(*, letter, version, n, start, rng, now, tally):
                 (confirmed_at - timedelta(minutes=5)).isoformat(),
                 stamp,
                 SEED_DOMAIN,
+                f"s{start + i}@{SEED_DOMAIN}",  # its own mailbox key: no dots, no +tag
                 "",
                 "t" if i % notable_every == 0 else "f",
                 Signature.VerificationMethod.PROFILE_CHECKED if verified else "",

@@ -25,6 +25,7 @@ def signatures_imported(*, letter, n, name="Signer {n}", domain="example.org", c
             name=name.format(n=i),
             email=f"signer{i}@{domain}",
             email_domain=domain,
+            mailbox_key=f"signer{i}@{domain}",
             craft=craft,
             consent_text="I agree.",
             status=Signature.Status.CONFIRMED,

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .mailboxes import mailbox_key
 from .validators import validate_person_name
 
 
@@ -123,6 +124,8 @@ class Signature(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     email_domain = models.CharField(max_length=254, editable=False, db_index=True, default="")
+    # One signature per inbox: john.doe@gmail.com, johndoe+x@googlemail.com and johndoe@gmail.com share this key.
+    mailbox_key = models.CharField(max_length=254, editable=False, default="")
     ip_prefix_hash = models.CharField(
         max_length=16, blank=True, db_index=True, help_text=_("Keyed hash of the signer's /24 (IPv4) or /48 (IPv6).")
     )
@@ -155,7 +158,7 @@ class Signature(models.Model):
             ("export_signature", "Can export signatures with email addresses"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["letter", "email"], name="signature_unique_email_per_letter"),
+            models.UniqueConstraint(fields=["letter", "mailbox_key"], name="signature_unique_mailbox_per_letter"),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["confirmed", "verified", "held"])
                 | models.Q(confirmed_at__isnull=False),
@@ -195,6 +198,9 @@ class Signature(models.Model):
 
     def save(self, *args, **kwargs):
         self.email_domain = self.email.rpartition("@")[2]
+        if not self.mailbox_key:
+            # Set once: a signature kept from before keys existed may hold its address as its key (migration 0017).
+            self.mailbox_key = mailbox_key(self.email)
         super().save(*args, **kwargs)
 
     @property

@@ -26,6 +26,7 @@ from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 
 from .channel import FetchFailed, FetchRefused, fetch_text
+from .mailboxes import mailbox_key
 from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
 from .selectors import PUBLIC_CSV_HEADER, list_snapshot_for_day, signatory_csv_rows
@@ -242,11 +243,14 @@ def signature_create(
 
 @transaction.atomic
 def _signature_submitted_again(*, letter, email, language):
-    """Same address, same letter: keep the first submission's details; mail the address again, within its limits.
-    None when the address has no signature of this letter."""
-    signature = Signature.objects.select_for_update().filter(letter=letter, email=email).first()
+    """Same inbox, same letter (john.doe@gmail.com after johndoe@gmail.com): keep the first submission's details;
+    mail the address it was signed with again, within its limits. None when the inbox has no signature of this
+    letter."""
+    signature = Signature.objects.select_for_update().filter(letter=letter, mailbox_key=mailbox_key(email)).first()
     if signature is None:
         return None
+    # The address that signed first, not the spelling typed now: the same inbox, and the one the signature is for.
+    email = signature.email
     if signature.mails_sent < settings.SIGNATURE_MAX_MAILS and mail_allowed_today(email=email):
         Signature.objects.filter(pk=signature.pk).update(mails_sent=F("mails_sent") + 1)
         kind = (

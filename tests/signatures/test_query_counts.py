@@ -146,6 +146,7 @@ def listed_in_bulk(letter, n):
     rows = SignatureFactory.build_batch(n, letter=letter, letter_version=version)
     for row in rows:
         row.email_domain = row.email.rpartition("@")[2]
+        row.mailbox_key = row.email
     Signature.objects.bulk_create(rows)
     counts_apply({(letter.pk, Craft.ACTOR): n})
 
