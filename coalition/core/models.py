@@ -13,6 +13,15 @@ class Switches(models.Model):
     signing_paused = models.BooleanField(
         default=False, help_text=_("Stop taking signatures for a while; the form says so politely.")
     )
+    pause_reason = models.CharField(
+        _("why signing is paused"),
+        max_length=300,
+        blank=True,
+        help_text=_('Shown at the top of the letter, e.g. "while we check a wave of fake names". Optional.'),
+    )
+    pause_reason_fr = models.CharField(
+        _("why signing is paused, in French"), max_length=300, blank=True, help_text=_("Optional.")
+    )
     under_attack = models.BooleanField(
         default=False, help_text=_("Tighten the rate limits on signing, e.g. during a flood of fake signatures.")
     )
@@ -30,6 +39,9 @@ class Switches(models.Model):
         super().save(*args, **kwargs)
         # Now, and again once committed: a request in between would store the row as it was before (for 30 s).
         forget_now_and_at_commit(CACHE_KEY)
+
+    def pause_reason_in(self, language):
+        return (self.pause_reason_fr if language == "fr" else "") or self.pause_reason
 
     @classmethod
     def current(cls):

@@ -25,10 +25,22 @@ class Letter(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200, help_text=_("Internal name, for organisers."))
     is_open = models.BooleanField(default=True, help_text=_("Untick to stop accepting signatures."))
+    closed_reason = models.CharField(
+        _("why the letter is closed"),
+        max_length=300,
+        blank=True,
+        help_text=_('Shown at the top of the letter once it is closed, e.g. "It was delivered on 1 March". Optional.'),
+    )
+    closed_reason_fr = models.CharField(
+        _("why the letter is closed, in French"), max_length=300, blank=True, help_text=_("Optional.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return self.name
+
+    def closed_reason_in(self, language):
+        return (self.closed_reason_fr if language == "fr" else "") or self.closed_reason
 
     def current_version(self, language=None):
         """The newest published version in `language`, falling back to the default language."""

@@ -469,3 +469,31 @@ def test_the_press_page_shows_the_snapshot_chain_and_a_break_on_a_phone(open_pag
         expect(page.get_by_text("the chain is broken here")).to_have_count(1)
         expect(page.get_by_role("columnheader", name="SHA-256 of the snapshot before")).to_be_visible()
         looks_right(page, "press-chain")
+
+
+def test_on_a_phone_a_paused_letter_says_so_on_the_first_screen(open_page):
+    from coalition.core.models import Switches
+
+    coalition_letter()
+    Switches.objects.create(signing_paused=True, pause_reason="While we check a wave of fake names.")
+    page = open_page(PHONE)
+    page.goto("/")
+    notice = page.locator(".hero-notice")
+    expect(notice).to_contain_text("Signing is paused for a short while. While we check a wave of fake names.")
+    expect(notice).to_be_in_viewport()
+    expect(page.locator(".hero a.cta")).to_have_count(0)
+    assert_accessible(page, "paused-phone")
+
+
+def test_a_typo_is_fixed_with_one_tap_under_the_address(open_page, mailoutbox):
+    coalition_letter()
+    page = open_page(PHONE, javascript=False)
+    page.goto("/")
+    fill_the_form(page, name="Ada Lovelace", email="ada@gmai.com")
+    page.get_by_role("button", name="Sign the letter").last.click()
+    fix = page.get_by_role("button", name="Use ada@gmail.com")
+    expect(fix).to_be_visible()
+    expect(page.get_by_label("Yes, my address is spelled right")).to_be_visible()
+    fix.click()
+    expect(page).to_have_url(SIGNED)
+    assert Signature.objects.get().email == "ada@gmail.com"

@@ -1,43 +1,42 @@
 from django.db import migrations, models
+from django.db.models import F, Q
 
-from coalition.signatures.mailboxes import mailbox_key
+from coalition.signatures.mailboxes import DOMAIN_ALIASES, DOTS_IGNORED, TAG_SEPARATOR, mailbox_key
 
-BATCH = 5000
-
-
-def _batches(Signature):
-    last = 0
-    while True:
-        rows = list(Signature.objects.filter(pk__gt=last).order_by("pk").only("pk", "letter_id", "email")[:BATCH])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].pk
+BATCH = 1000
 
 
 def keys_fill(apps, schema_editor):
-    """Each signature's mailbox key, in batches. Signatures of one letter that already share an inbox (allowed
-    before keys existed) are all kept: the one spelled as the key, or else the oldest, takes the key; the others
-    keep their own address as their key. Such an address is never any address's key (a key is its own key), so no
-    later signature can collide with it, and organisers find the pair by searching for the name."""
+    """Each signature's mailbox key. Most addresses are their own key: one UPDATE gives every row its address, then
+    only the addresses that may spell another (a +tag, a provider's alias or dots) are read, oldest first, in small
+    batches. Signatures of one letter that already share an inbox (allowed before keys existed) are all kept: the
+    one spelled as the key, or else the oldest, holds the key; the others keep their own address as their key, which
+    is never any address's key (a key is its own key), so no later signature can collide with it."""
     Signature = apps.get_model("signatures", "Signature")
-    taken = set()
-    for rows in _batches(Signature):
+    Signature.objects.update(mailbox_key=F("email"))
+    respelled = Q(email__contains=TAG_SEPARATOR)
+    for domain in sorted(DOTS_IGNORED | set(DOMAIN_ALIASES)):
+        respelled |= Q(email__endswith="@" + domain)
+    respelled = Signature.objects.filter(respelled)
+    last = 0
+    while True:
+        rows = list(respelled.filter(pk__gt=last).order_by("pk").only("pk", "letter_id", "email")[:BATCH])
+        if not rows:
+            return
+        last = rows[-1].pk
+        wanted = {row.pk: mailbox_key(row.email) for row in rows if mailbox_key(row.email) != row.email}
+        held = set(
+            Signature.objects.filter(mailbox_key__in=set(wanted.values())).values_list("letter_id", "mailbox_key")
+        )
+        changed = []
         for row in rows:
-            row.mailbox_key = mailbox_key(row.email)
-            if row.mailbox_key == row.email:
-                taken.add((row.letter_id, row.email))
-        Signature.objects.bulk_update([row for row in rows if row.mailbox_key == row.email], ["mailbox_key"])
-    for rows in _batches(Signature):
-        spelled_otherwise = []
-        for row in rows:
-            key = mailbox_key(row.email)
-            if key == row.email:
+            key = wanted.get(row.pk)
+            if key is None or (row.letter_id, key) in held:
                 continue
-            row.mailbox_key = key if (row.letter_id, key) not in taken else row.email
-            taken.add((row.letter_id, row.mailbox_key))
-            spelled_otherwise.append(row)
-        Signature.objects.bulk_update(spelled_otherwise, ["mailbox_key"])
+            held.add((row.letter_id, key))
+            row.mailbox_key = key
+            changed.append(row)
+        Signature.objects.bulk_update(changed, ["mailbox_key"])
 
 
 class Migration(migrations.Migration):
@@ -52,14 +51,4 @@ class Migration(migrations.Migration):
             field=models.CharField(default="", editable=False, max_length=254),
         ),
         migrations.RunPython(keys_fill, migrations.RunPython.noop),
-        migrations.RemoveConstraint(
-            model_name="signature",
-            name="signature_unique_email_per_letter",
-        ),
-        migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.UniqueConstraint(
-                fields=("letter", "mailbox_key"), name="signature_unique_mailbox_per_letter"
-            ),
-        ),
     ]
