@@ -4,7 +4,9 @@ PYTHON ?= python3
 
 .PHONY: run test install worker beat lint format organiser bench
 
+# PyICU (Unicode's confusable skeletons for look-alike names) builds against the system's ICU.
 $(VENV)/.installed: requirements.txt
+	pkg-config --exists icu-i18n 2>/dev/null || (apt-get update -qq && apt-get install -y -qq libicu-dev pkg-config)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -16,6 +16,7 @@ from faker.providers.person.fr_FR import Provider as French
 
 from coalition.signatures.models import Craft, Signature
 from coalition.signatures.moderation import counts_apply
+from coalition.signatures.names import name_skeleton
 
 # Seeded rows are recognisable (and never collide with a real address) by this domain.
 SEED_DOMAIN = "seed.bench.example.org"
@@ -56,6 +57,7 @@ COLUMNS = [
     "confirmed_at",
     "email_domain",
     "mailbox_key",
+    "name_skeleton",
     "ip_prefix_hash",
     "notable",
     "verification_method",
@@ -87,6 +89,7 @@ def _rows(*, letter, version, n, start, rng, now, tally):
     step = timedelta(days=30) / max(n, 1)
     notable_every = max(n // NOTABLE_ROWS, 1)
     for i in range(n):
+        name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
         craft = rng.choices(crafts, weights)[0]
         tally[craft] = tally.get(craft, 0) + 1
         confirmed_at = now - timedelta(days=30) + step * i
@@ -96,7 +99,7 @@ def _rows(*, letter, version, n, start, rng, now, tally):
             (
                 str(letter.pk),
                 str(version.pk),
-                _text(f"{rng.choice(firsts)} {rng.choice(lasts)}"),
+                _text(name),
                 f"s{start + i}@{SEED_DOMAIN}",
                 craft,
                 _text(rng.choice(AFFILIATIONS)),
@@ -110,6 +113,7 @@ def _rows(*, letter, version, n, start, rng, now, tally):
                 stamp,
                 SEED_DOMAIN,
                 f"s{start + i}@{SEED_DOMAIN}",  # its own mailbox key: no dots, no +tag
+                _text(name_skeleton(name)),
                 "",
                 "t" if i % notable_every == 0 else "f",
                 Signature.VerificationMethod.PROFILE_CHECKED if verified else "",

@@ -5,6 +5,7 @@ from coalition.letters import letter_v1
 from coalition.letters.models import Letter, LetterVersion
 from coalition.signatures.models import Craft, Organisation, Signature
 from coalition.signatures.moderation import counts_apply
+from coalition.signatures.names import name_skeleton
 
 
 def coalition_letter():
@@ -23,6 +24,7 @@ def signatures_imported(*, letter, n, name="Signer {n}", domain="example.org", c
             letter=letter,
             letter_version=version,
             name=name.format(n=i),
+            name_skeleton=name_skeleton(name.format(n=i)),
             email=f"signer{i}@{domain}",
             email_domain=domain,
             mailbox_key=f"signer{i}@{domain}",

@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
-from django.db.models.functions import TruncHour
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncHour
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 
 from coalition.core.csv_export import csv_response
 
-from . import moderation
-from .models import AuditEvent, Craft, ListSnapshot, NotableName, Organisation, Signature, name_key
+from . import moderation, names
+from .models import Approval, AuditEvent, Craft, ListSnapshot, NotableName, Organisation, Signature
 
 Status = Signature.Status
 SPIKE_FACTOR = 3
@@ -163,7 +163,8 @@ class SignatureAdmin(admin.ModelAdmin):
         "name",
         "craft",
         "status",
-        "review_reason",
+        "why_held",
+        "approvals",
         "notable",
         "public",
         "affiliation",
@@ -237,6 +238,37 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_moderate_permission(self, request):
         return request.user.has_perm("signatures.moderate_signature")
 
+    def has_approve_permission(self, request):
+        return request.user.has_perm(moderation.APPROVE_PERMISSION)
+
+    def get_queryset(self, request):
+        # One small subquery per row shown (a page), never a count over the whole table.
+        approvals = (
+            Approval.objects.filter(signature=OuterRef("pk"))
+            .order_by()
+            .values("signature")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(approval_count=Coalesce(Subquery(approvals, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description=_("why held"))
+    def why_held(self, obj):
+        if obj.status != Status.HELD:
+            return ""
+        reasons = [moderation.name_review_reason(obj.name), obj.get_review_reason_display()]
+        return "; ".join(reason for reason in reasons if reason) or _("held by an organiser")
+
+    @admin.display(description=_("approvals"))
+    def approvals(self, obj):
+        if obj.status != Status.HELD:
+            return ""
+        return _("%(n)d of %(needed)d") % {"n": obj.approval_count, "needed": moderation.APPROVALS_NEEDED}
+
     def has_export_permission(self, request):
         return request.user.has_perm("signatures.export_signature")
 
@@ -246,16 +278,33 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # reject or mark fraudulent instead: the audit log keeps why
 
-    @admin.action(description=_("Approve held signatures (two organisers release one)"), permissions=["moderate"])
+    @admin.action(description=_("Approve held signatures (two organisers release one)"), permissions=["approve"])
     def approve(self, request, queryset):
-        approved, released = moderation.signature_approve(
+        approved, already, released = moderation.signature_approve(
             signature_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
-        self.message_user(
-            request,
-            _("%(approved)d held signatures approved by you; %(released)d now listed (approved by two organisers).")
-            % {"approved": len(approved), "released": len(released)},
+        parts = [
+            ngettext("%(n)d held signature approved by you.", "%(n)d held signatures approved by you.", len(approved))
+            % {"n": len(approved)}
+        ]
+        if already:
+            parts.append(
+                ngettext(
+                    "%(n)d already approved by you: it needs another organiser.",
+                    "%(n)d already approved by you: they need another organiser.",
+                    len(already),
+                )
+                % {"n": len(already)}
+            )
+        parts.append(
+            ngettext(
+                "%(n)d now listed (approved by two organisers).",
+                "%(n)d now listed (approved by two organisers).",
+                len(released),
+            )
+            % {"n": len(released)}
         )
+        self.message_user(request, " ".join(parts), messages.SUCCESS if approved else messages.WARNING)
 
     @admin.action(
         description=_("Release signatures held only for a busy network or domain (one organiser)"),
@@ -349,7 +398,7 @@ class NotableNameForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        key = name_key(name)
+        key = names.name_key(name)
         if not key:
             raise forms.ValidationError(_("Enter a name with letters in it."))
         if NotableName.objects.filter(key=key).exclude(pk=self.instance.pk).exists():
@@ -366,15 +415,27 @@ class NotableNameAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         moderation.watchlist_recorded(actor=request.user, name=obj.name, change="changed" if change else "added")
+        held = moderation.watchlist_hold_lookalikes(name=obj.name, actor=request.user)
+        if held:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d listed signature looks like this name: it is held for review.",
+                    "%(n)d listed signatures look like this name: they are held for review.",
+                    len(held),
+                )
+                % {"n": len(held)},
+                messages.WARNING,
+            )
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         moderation.watchlist_recorded(actor=request.user, name=obj.name, change="removed")
 
     def delete_queryset(self, request, queryset):
-        names = list(queryset.values_list("name", flat=True))
+        removed = list(queryset.values_list("name", flat=True))
         super().delete_queryset(request, queryset)
-        for name in names:
+        for name in removed:
             moderation.watchlist_recorded(actor=request.user, name=name, change="removed")
 
 

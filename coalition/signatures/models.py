@@ -1,15 +1,13 @@
-import re
-import unicodedata
 from itertools import product
 from urllib.parse import urlsplit
 
-from anyascii import anyascii
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from . import names
 from .mailboxes import mailbox_key
 from .validators import validate_person_name
 
@@ -25,22 +23,6 @@ class Craft(models.TextChoices):
     MUSICIAN = "musician", _("Musician")
     VISUAL_ARTIST = "visual-artist", _("Visual artist")
     OTHER = "other", _("Other creator")
-
-
-# Words that say nothing about who someone is: titles, suffixes, initials are dropped before matching.
-_IGNORED_WORDS = {"dr", "mr", "mrs", "ms", "mx", "sir", "dame", "lord", "lady", "prof", "jr", "sr", "ii", "iii"}
-
-
-def name_tokens(name):
-    """The words of a name as matching sees them: transliterated to ASCII (so look-alike letters from other
-    scripts, accents and joiners do not hide a name), lower-case, without titles and initials."""
-    plain = anyascii(unicodedata.normalize("NFKC", name).replace("\u200c", "").replace("\u200d", "")).casefold()
-    return {word for word in re.findall(r"[a-z0-9]+", plain) if len(word) > 1 and word not in _IGNORED_WORDS}
-
-
-def name_key(name):
-    """One spelling per name, for the watchlist's uniqueness ("Taika Waititi" == "WAITITI, taïka")."""
-    return " ".join(sorted(name_tokens(name)))
 
 
 # The one definition of which signatures count and which are on the public list: the querysets below, the counters
@@ -126,6 +108,8 @@ class Signature(models.Model):
     email_domain = models.CharField(max_length=254, editable=False, db_index=True, default="")
     # One signature per inbox: john.doe@gmail.com, johndoe+x@googlemail.com and johndoe@gmail.com share this key.
     mailbox_key = models.CharField(max_length=254, editable=False, default="")
+    # What the name looks like (names.name_skeleton): a name added to the watchlist finds look-alikes signed before.
+    name_skeleton = models.CharField(max_length=200, editable=False, default="")
     ip_prefix_hash = models.CharField(
         max_length=16, blank=True, db_index=True, help_text=_("Keyed hash of the signer's /24 (IPv4) or /48 (IPv6).")
     )
@@ -156,6 +140,7 @@ class Signature(models.Model):
         permissions = [
             ("moderate_signature", "Can moderate signatures"),
             ("export_signature", "Can export signatures with email addresses"),
+            ("approve_signature", "Can approve held signatures (one of the two approvals)"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["letter", "mailbox_key"], name="signature_unique_mailbox_per_letter"),
@@ -198,6 +183,7 @@ class Signature(models.Model):
 
     def save(self, *args, **kwargs):
         self.email_domain = self.email.rpartition("@")[2]
+        self.name_skeleton = names.name_skeleton(self.name)
         if not self.mailbox_key:
             # Set once: a signature kept from before keys existed may hold its address as its key (migration 0017).
             self.mailbox_key = mailbox_key(self.email)
@@ -272,7 +258,7 @@ class NotableName(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.key = name_key(self.name)
+        self.key = names.name_key(self.name)
         super().save(*args, **kwargs)
 
 

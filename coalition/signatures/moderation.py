@@ -4,12 +4,14 @@ import hashlib
 import hmac
 import ipaddress
 from collections import defaultdict
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from coalition.core.memo import forget_now_and_at_commit
 from coalition.letters.models import Letter
 from coalition.mail.models import OutgoingMail
 
+from . import names
 from .models import (
     Approval,
     AuditEvent,
@@ -26,7 +29,6 @@ from .models import (
     Organisation,
     Signature,
     SignatureCount,
-    name_tokens,
 )
 from .selectors import counts_cache_key, notable_preview_keys
 
@@ -58,26 +60,30 @@ def _prefix_digest(ip, secret):
     return hmac.new(secret.encode(), str(network).encode(), hashlib.sha256).hexdigest()[:16]
 
 
-WATCHLIST_CACHE_KEY = "signatures:watchlist"
+WATCHLIST_CACHE_KEY = "signatures:watchlist:v2"
 
 
-def watchlist_tokens():
-    tokens = cache.get(WATCHLIST_CACHE_KEY)
-    if tokens is None:
-        tokens = [frozenset(name_tokens(name)) for name in NotableName.objects.values_list("name", flat=True)]
-        cache.set(WATCHLIST_CACHE_KEY, tokens, 300)
-    return tokens
+def watchlist():
+    """[(name, words)] of the watchlist, words as names.name_words sees them."""
+    listed = cache.get(WATCHLIST_CACHE_KEY)
+    if listed is None:
+        listed = [(name, names.name_words(name)) for name in NotableName.objects.values_list("name", flat=True)]
+        cache.set(WATCHLIST_CACHE_KEY, listed, 300)
+    return listed
 
 
 def watchlist_changed():
     forget_now_and_at_commit(WATCHLIST_CACHE_KEY)
 
 
-def name_is_notable(name):
-    """True when every word of a watchlisted name is in `name`: middle names, initials, titles, order, case,
-    accents and look-alike letters from other scripts do not hide it. A false alarm only means a review."""
-    words = name_tokens(name)
-    return any(listed and listed <= words for listed in watchlist_tokens())
+def name_review_reason(name):
+    """Why a name must wait for two organisers before it is listed ("looks like: Natalie Portman", "mixed
+    scripts"), or "" when it need not. A false alarm only means a review."""
+    words = names.name_words(name)
+    reasons = [f"looks like: {listed}" for listed, listed_words in watchlist() if names.looks_like(words, listed_words)]
+    if names.has_mixed_scripts(name):
+        reasons.append("mixed scripts")
+    return "; ".join(reasons[:3])
 
 
 @transaction.atomic
@@ -217,9 +223,9 @@ def signature_confirm_by_signer(*, signature_id):
     """The signer's own confirmation: a notable name, or one signed from a busy network, is held for organisers
     instead of listed."""
     signature = Signature.objects.get(pk=signature_id)
-    held = name_is_notable(signature.name)
+    held = name_review_reason(signature.name)
     to = Status.HELD if held or signature.review_reason else Status.CONFIRMED
-    reason = "confirmed by email link" + ("; name on the watchlist" if held else "")
+    reason = "confirmed by email link" + (f"; {held}" if held else "")
     if signature.review_reason:
         reason += f"; {signature.review_reason}"
     signature_transition(
@@ -243,12 +249,18 @@ def signature_verify(*, signature_ids, actor, method):
     )
 
 
+APPROVE_PERMISSION = "signatures.approve_signature"
+
+
 @transaction.atomic
 def signature_approve(*, signature_ids, actor):
     """Record `actor`'s approval of held signatures; those approved by two different organisers are listed.
 
-    Returns (approved_ids, released_ids).
+    Only accounts with the approve permission count (organisers; moderators do not): a moderator's account is not
+    enough to put a famous name on the list. Returns (approved_ids, already_approved_ids, released_ids).
     """
+    if not actor.has_perm(APPROVE_PERMISSION):
+        raise PermissionDenied("only organisers approve held signatures")
     held = list(
         Signature.objects.select_for_update()
         .filter(pk__in=list(signature_ids), status=Status.HELD)
@@ -279,7 +291,7 @@ def signature_approve(*, signature_ids, actor):
         only_from={Status.HELD},
         via="approval",
     )
-    return held, released
+    return new, sorted(already), released
 
 
 @transaction.atomic
@@ -289,7 +301,7 @@ def signature_release_busy(*, signature_ids, actor):
     approvals. Returns (released_ids, kept_ids)."""
     ids = list(signature_ids)
     held = Signature.objects.filter(pk__in=ids, status=Status.HELD).exclude(review_reason="").values_list("pk", "name")
-    releasable = [pk for pk, name in held if not name_is_notable(name)]
+    releasable = [pk for pk, name in held if not name_review_reason(name)]
     released, _ = signature_transition(
         signature_ids=releasable,
         to=Status.CONFIRMED,
@@ -330,6 +342,32 @@ def watchlist_recorded(*, actor, name, change):
     watchlist_changed()
 
 
+@transaction.atomic
+def watchlist_hold_lookalikes(*, name, actor):
+    """Hold the listed signatures whose name looks like `name`, just added to the watchlist: a fake signed before
+    the name was watched goes back to review like one signed after. Returns the held ids.
+
+    The stored skeletons are narrowed in the database to those holding a piece of every word (an index serves it on
+    PostgreSQL), and names.looks_like decides on the few that are left.
+    """
+    listed_words = names.name_words(name)
+    if not listed_words:
+        return []
+    query = Q()
+    for pieces in names.search_fragments(listed_words):
+        query &= reduce(or_, (Q(name_skeleton__contains=piece) for piece in pieces))
+    candidates = Signature.objects.filter(query, status__in=Signature.LISTED_STATUSES).values_list(
+        "pk", "name_skeleton"
+    )
+    lookalikes = [
+        pk for pk, stored in candidates.iterator(chunk_size=2000) if names.looks_like(stored.split(), listed_words)
+    ]
+    held, _ = signature_transition(
+        signature_ids=lookalikes, to=Status.HELD, actor=actor, reason=f"looks like: {name} (added to the watchlist)"
+    )
+    return held
+
+
 def export_recorded(*, actor, count, description):
     AuditEvent.objects.create(action=AuditEvent.Action.EXPORT, actor=actor, reason=f"{count} rows: {description}")
 
@@ -360,7 +398,10 @@ def signature_erase_personal_data(*, signature_ids):
     Signature.objects.filter(pk__in=ids).update(
         channel_verified_at=None,
         name="",
+        name_skeleton="",
         email=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value(f"@{ERASED_DOMAIN}")),
+        # The key is the address in another form: it goes too, and the person may sign again.
+        mailbox_key=Concat(Value("withdrawn-"), Cast("pk", CharField()), Value(f"@{ERASED_DOMAIN}")),
         email_domain=ERASED_DOMAIN,
         affiliation="",
         country="",
@@ -402,7 +443,11 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     )
     signature.full_clean(validate_unique=False, validate_constraints=False)
     Signature.objects.filter(pk=signature.pk).update(
-        name=name, affiliation=affiliation, profile_url=profile_url, public=public
+        name=name,
+        name_skeleton=names.name_skeleton(name),
+        affiliation=affiliation,
+        profile_url=profile_url,
+        public=public,
     )
     AuditEvent.objects.create(
         action=AuditEvent.Action.EDIT, signature=signature, reason="changed by the signer: " + ", ".join(changed)
@@ -415,8 +460,9 @@ def signature_update_by_signer(*, signature, name, affiliation, profile_url, pub
     if "name" in changed:
         # Organisers approved the old name: a held signature needs two approvals of the new one.
         Approval.objects.filter(signature=signature).delete()
-        if name_is_notable(name) and signature.status in Signature.LISTED_STATUSES:
-            signature_transition(signature_ids=[signature.pk], to=Status.HELD, reason="renamed to a watchlisted name")
+        held = name_review_reason(name)
+        if held and signature.status in Signature.LISTED_STATUSES:
+            signature_transition(signature_ids=[signature.pk], to=Status.HELD, reason=f"renamed: {held}")
         elif signature.status == Status.VERIFIED:
             signature_transition(
                 signature_ids=[signature.pk],

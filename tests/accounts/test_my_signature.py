@@ -99,6 +99,14 @@ def test_renaming_to_a_watchlisted_name_goes_back_to_review(client, ada):
     assert "Taika" not in client.get("/signatories/").text
 
 
+@pytest.mark.parametrize("name", ["Taika Wa\u0456titi", "TaikaWaititi", "J\u043ehn Smith"])
+def test_renaming_to_a_look_alike_or_a_mixed_script_name_goes_back_to_review(client, ada, name):
+    _update(client, ada, name=name)
+    ada.refresh_from_db()
+    assert ada.status == Signature.Status.HELD
+    assert name not in client.get("/signatories/").text
+
+
 def test_another_members_signature_is_never_reachable(client, ada, member, signature_factory):
     _, other = member("grace@example.org", name="Grace Hopper")
     stranger = signature_factory(email="someone@example.org", name="Someone Private")
