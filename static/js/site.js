@@ -149,8 +149,35 @@
       if (first) {
         event.preventDefault();
         first.focus();
+      } else {
+        rememberAddress(form);
       }
     });
+  }
+
+  /* "Check your inbox" repeats the address the mail went to, so a typo shows at once. The page is the same for every
+     reader (a shared cache keeps it): the address stays in this tab, in sessionStorage, and never reaches the server
+     again. */
+  var SENT_TO = "coalition:sent-to";
+
+  function rememberAddress(form) {
+    var email = form.querySelector("input[type=email]");
+    try {
+      if (email && email.value) {
+        window.sessionStorage.setItem(SENT_TO, email.value.trim());
+      }
+    } catch (error) { /* storage refused (private mode): the page simply does not repeat it */ }
+  }
+
+  function showAddress(box) {
+    var address = null;
+    try {
+      address = window.sessionStorage.getItem(SENT_TO);
+    } catch (error) { return; }
+    if (address) {
+      box.querySelector("[data-sent-to-address]").textContent = address;
+      box.hidden = false;
+    }
   }
 
   /* Copy the letter's link on the thank-you page. */
@@ -178,6 +205,10 @@
     var form = document.querySelector("form.sign-form");
     if (form) {
       inlineValidation(form);
+    }
+    var sentTo = document.querySelector("[data-sent-to]");
+    if (sentTo) {
+      showAddress(sentTo);
     }
     var buttons = document.querySelectorAll("button[data-copy]");
     for (var i = 0; i < buttons.length; i++) {

@@ -84,6 +84,10 @@ def test_the_whole_path_sign_mail_confirm_listed_on_a_phone_and_a_desktop(open_p
     page.get_by_role("button", name="Sign the letter").click()
     page.wait_for_url(SIGNED)
     assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    # The address the mail went to, from this tab's memory: the page itself is the same for every reader.
+    expect(page.locator("[data-sent-to]")).to_have_text(
+        re.compile(r"We sent it to zoe@example\.org\. Not your address")
+    )
     assert page.get_by_role("link", name=re.compile("^Bluesky")).is_visible()
     assert fits_the_screen(page)
     shot(page, f"{device_name}-signed")
@@ -216,6 +220,7 @@ def test_a_person_signs_without_javascript(open_page, mailoutbox):
     page.get_by_label("I agree", exact=False).check()
     page.get_by_role("button", name="Sign the letter").click()
     page.wait_for_url(SIGNED)
+    assert not page.locator("[data-sent-to]").is_visible(), "nothing half-filled without JavaScript"
     page.goto(confirm_path(mailoutbox[0]))
     page.get_by_role("button", name="Confirm my signature").click()
     expect(page.get_by_role("heading", name="Thank you — your signature is confirmed")).to_be_visible()
