@@ -15,9 +15,11 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 # Migrating also loads the letter (a data migration). DEBUG=1 lets the development key in the repository serve.
+# `make run PORT=8001` when 8000 is taken: the links in mails (SITE_URL) follow the port.
+PORT ?= 8000
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
