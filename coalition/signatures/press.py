@@ -5,6 +5,7 @@ import base64
 import logging
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -43,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 Status = Signature.Status
 REMOVALS = (Status.REJECTED, Status.FRAUDULENT, Status.WITHDRAWN)
+# The year the coalition's domain first named entries: part of every entry's permanent id, never to change.
+TAG_YEAR = 2026
 
 
 class NotableFeed(Feed):
@@ -78,7 +81,8 @@ class NotableFeed(Feed):
         return f"{reverse('signatures:list')}?{urlencode({'q': item.name})}"
 
     def item_guid(self, item):
-        return f"signature-{item.pk}"
+        # An Atom id must be an IRI that never changes: a tag URI (RFC 4151) under the site's own domain.
+        return f"tag:{urlsplit(settings.SITE_URL).hostname},{TAG_YEAR}:signature/{item.pk}"
 
     item_guid_is_permalink = False
 

@@ -274,14 +274,30 @@ def signatory_public_dict(signature):
     }
 
 
-PUBLIC_CSV_HEADER = ("name", "craft", "craft_label", "affiliation", "country", "profile_url", "confirmed_at")
+# New columns go at the end: a script that reads columns by position keeps working.
+PUBLIC_CSV_HEADER = (
+    "name",
+    "craft",
+    "craft_label",
+    "affiliation",
+    "country",
+    "profile_url",
+    "confirmed_at",
+    "verified",
+    "notable",
+)
+
+
+def _csv_value(value):
+    # As the API writes them, not Python's "True".
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def signatory_csv_rows(*, letter, **filters):
     """Rows of the public CSV (the download and the daily snapshots), read in chunks, never all in memory."""
     for signature in signatory_list(letter=letter, **filters).iterator(chunk_size=2000):
         public = signatory_public_dict(signature)
-        yield [public[key] for key in PUBLIC_CSV_HEADER]
+        yield [_csv_value(public[key]) for key in PUBLIC_CSV_HEADER]
 
 
 def list_snapshots(*, letter, limit=1000):

@@ -121,12 +121,20 @@ def _letter_page(request, *, craft=None):
         "share": share_meta(
             request,
             title=version.title if version else _("Creators Coalition on AI"),
-            description=ngettext(
-                "%(n)s creator has signed the open letter on AI. Add your name.",
-                "%(n)s creators have signed the open letter on AI. Add your name.",
-                counts["total"],
-            )
-            % {"n": count_display(counts["total"])},
+            # A craft's page is described by its own pitch first: one description per page, for search results.
+            description=" ".join(
+                part
+                for part in (
+                    str(CRAFT_PITCHES.get(craft, "")),
+                    ngettext(
+                        "%(n)s creator has signed the open letter on AI. Add your name.",
+                        "%(n)s creators have signed the open letter on AI. Add your name.",
+                        counts["total"],
+                    )
+                    % {"n": count_display(counts["total"])},
+                )
+                if part
+            ),
             craft=craft,
         ),
         "notable": signatory_notable_preview(letter=letter),
