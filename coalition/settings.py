@@ -352,6 +352,10 @@ SIGN_FORM_MAX_AGE = timedelta(days=1)
 # Confirmation and notice mails to one address per 24 hours, whoever submits it.
 MAIL_MAX_PER_ADDRESS_PER_DAY = env.int("MAIL_MAX_PER_ADDRESS_PER_DAY", default=3)
 UNCONFIRMED_RETENTION = timedelta(days=env.int("UNCONFIRMED_RETENTION_DAYS", default=30))
+# A signer who withdrew can take it back from their page for this long; their details are kept at least as long.
+WITHDRAWAL_UNDO = timedelta(days=env.int("WITHDRAWAL_UNDO_DAYS", default=7))
+if not timedelta(0) <= WITHDRAWAL_UNDO <= UNCONFIRMED_RETENTION:
+    raise ImproperlyConfigured("WITHDRAWAL_UNDO_DAYS must be between 0 and UNCONFIRMED_RETENTION_DAYS.")
 
 # --- The product --------------------------------------------------------------
 COALITION_LETTER_SLUG = env.str("COALITION_LETTER_SLUG", default="creators-coalition-on-ai")

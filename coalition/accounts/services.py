@@ -18,8 +18,10 @@ from coalition.signatures.channel_proofs import channel_check_enqueue, channel_p
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import (
     signature_erase_personal_data,
+    signature_undo_withdrawal,
     signature_update_by_signer,
     signature_withdraw_by_signer,
+    withdrawal_undo_until,
 )
 
 from .models import CoalitionUpdate, MemberProfile, UpdatesOptOut, address_key
@@ -183,12 +185,38 @@ def member_signature_update(*, user, signature_id, name, affiliation, profile_ur
     )
 
 
+def member_signature_withdrawable(*, user, signature_id):
+    """The member's own signature, if it can be withdrawn now; Signature.DoesNotExist otherwise."""
+    signature = _owned(user=user, signature_id=signature_id)
+    if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD):
+        raise Signature.DoesNotExist
+    return signature
+
+
 def member_signature_withdraw(*, user, signature_id):
+    """Withdraw; returns until when the member may take it back."""
     signature = _owned(user=user, signature_id=signature_id)
     moved, _refused = signature_withdraw_by_signer(signature_ids=[signature.pk])
     if not moved:
         raise MemberError(_("This signature cannot be withdrawn."))
-    return signature
+    signature.refresh_from_db()
+    return withdrawal_undo_until(signature)
+
+
+def member_signature_undo_withdrawal(*, user, signature_id):
+    signature = _owned(user=user, signature_id=signature_id)
+    state = signature_undo_withdrawal(signature_id=signature.pk)
+    if state is None:
+        raise MemberError(_("This withdrawal can no longer be taken back. You can sign the letter again."))
+    return state
+
+
+def member_signatures_with_undo(*, user):
+    """The member's signatures, each with `undo_until`: until when a withdrawal can be taken back (or None)."""
+    signatures = list(member_signatures(user=user).select_related("channel_proof"))
+    for signature in signatures:
+        signature.undo_until = withdrawal_undo_until(signature)
+    return signatures
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -25,7 +26,7 @@ def _signature_forms(user, bound=None):
     """Each of the member's signatures with its forms and channel proof; `bound` is (signature_id, form) for the
     form just posted with errors."""
     rows = []
-    for signature in selectors.member_signatures(user=user).select_related("channel_proof"):
+    for signature in services.member_signatures_with_undo(user=user):
         proof = getattr(signature, "channel_proof", None)
         display = SignatureDisplayForm(
             initial={
@@ -70,15 +71,23 @@ def _posted_signature_id(request):
     return signature_id
 
 
-SIGNATURE_ACTIONS = ("update", "withdraw", "channel", "recheck")
+SIGNATURE_ACTIONS = ("update", "withdraw", "undo_withdrawal", "channel", "recheck")
 
 
 def _signature_action(request, signature_id, action, form):
     """Carry out one action on the member's own signature; True when done, False when `form` has errors."""
     user = request.user
-    if action == "withdraw":
-        services.member_signature_withdraw(user=user, signature_id=signature_id)
-        messages.success(request, _("Your signature is withdrawn: it has left the list and the counts."))
+    if action == "undo_withdrawal":
+        state = services.member_signature_undo_withdrawal(user=user, signature_id=signature_id)
+        if state == Signature.Status.HELD:
+            messages.success(
+                request,
+                _("Your withdrawal is taken back: your signature waits for a quick check, then it is listed again."),
+            )
+        else:
+            messages.success(
+                request, _("Your withdrawal is taken back: your signature is on the list and in the counts again.")
+            )
     elif action == "recheck":
         queued = services.member_channel_recheck(user=user, signature_id=signature_id)
         messages.success(request, _("Checking your channel now.") if queued else _("Checked a moment ago."))
@@ -103,6 +112,9 @@ def signature(request):
         action = request.POST.get("action")
         if action not in SIGNATURE_ACTIONS:
             raise Http404
+        if action == "withdraw":
+            # Never in one tap: the page that says what happens, and asks.
+            return redirect("accounts:signature_withdraw", signature_id=signature_id)
         if action == "channel":
             form = ChannelForm(request.POST, prefix=f"c{signature_id}")
         else:
@@ -120,6 +132,32 @@ def signature(request):
         bound, status = (signature_id, form), 400
     context = {"rows": _signature_forms(request.user, bound), "emails": selectors.member_emails(user=request.user)}
     return render(request, "accounts/signature.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(GET_OR_POST)
+def signature_withdraw(request, signature_id):
+    """Withdrawing asks first, on its own page, and says what happens and how to take it back."""
+    try:
+        signature = services.member_signature_withdrawable(user=request.user, signature_id=signature_id)
+    except Signature.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            until = services.member_signature_withdraw(user=request.user, signature_id=signature.pk)
+        except services.MemberError as exc:
+            messages.error(request, str(exc))
+        else:
+            message = _("Your signature is withdrawn: it has left the list and the counts.")
+            if until:
+                message += " " + _("Changed your mind? You can take it back below until %(date)s.") % {
+                    "date": date_format(until, "DATE_FORMAT")
+                }
+            messages.success(request, message)
+        return redirect("accounts:signature")
+    context = {"signature": signature, "undo_days": settings.WITHDRAWAL_UNDO.days}
+    return render(request, "accounts/signature_withdraw.html", context)
 
 
 @never_cache

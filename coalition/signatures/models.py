@@ -75,7 +75,8 @@ class Signature(models.Model):
         # An organiser's mistake can be undone, back to where the signature was; a withdrawal cannot.
         Status.REJECTED: {Status.PENDING, Status.CONFIRMED, Status.VERIFIED, Status.HELD},
         Status.FRAUDULENT: {Status.PENDING, Status.CONFIRMED, Status.VERIFIED, Status.HELD},
-        Status.WITHDRAWN: set(),
+        # Only the signer's own change of mind, within settings.WITHDRAWAL_UNDO (moderation.signature_undo_withdrawal).
+        Status.WITHDRAWN: {Status.CONFIRMED, Status.HELD},
     }
     # Edges only one road may take: the signer's own email confirmation, the second organiser's approval,
     # or the undo of a rejection (back to the state recorded before it).
@@ -83,6 +84,8 @@ class Signature(models.Model):
         (Status.PENDING, Status.CONFIRMED): "signer",
         (Status.PENDING, Status.HELD): "signer",
         (Status.HELD, Status.CONFIRMED): "approval",
+        (Status.WITHDRAWN, Status.CONFIRMED): "signer",
+        (Status.WITHDRAWN, Status.HELD): "signer",
         **dict.fromkeys(product((Status.REJECTED, Status.FRAUDULENT), Status), "undo"),
     }
 

@@ -422,6 +422,36 @@ def signature_withdraw_by_signer(*, signature_ids):
     )
 
 
+def withdrawal_undo_until(signature):
+    """Until when the signer may take back their withdrawal; None when they no longer can (too late, erased)."""
+    if signature.status != Status.WITHDRAWN or signature.email_domain == ERASED_DOMAIN:
+        return None
+    until = (signature.status_changed_at or timezone.now()) + settings.WITHDRAWAL_UNDO
+    return until if until > timezone.now() else None
+
+
+@transaction.atomic
+def signature_undo_withdrawal(*, signature_id):
+    """The signer changed their mind: back on the list as it was before (held if it waited for review, or if its
+    name must now be reviewed; a verification, which was dropped on withdrawal, is not given back). Returns the
+    new state, or None when the withdrawal can no longer be taken back."""
+    signature = Signature.objects.select_for_update().filter(pk=signature_id).first()
+    if signature is None or withdrawal_undo_until(signature) is None:
+        return None
+    before = (
+        AuditEvent.objects.filter(signature=signature, action=AuditEvent.Action.TRANSITION, to_status=Status.WITHDRAWN)
+        .order_by("-created_at", "-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    held = before == Status.HELD or bool(name_review_reason(signature.name))
+    to = Status.HELD if held else Status.CONFIRMED
+    moved, _ = signature_transition(
+        signature_ids=[signature.pk], to=to, reason="withdrawal taken back by the signer", via="signer"
+    )
+    return to if moved else None
+
+
 @transaction.atomic
 def signature_update_by_signer(*, signature, name, affiliation, profile_url, public):
     """Change how a signature is shown. A new name is checked again: a watchlisted one goes back to review,

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from coalition.signatures.models import AuditEvent, NotableName, Signature
 from coalition.signatures.selectors import signature_counts
@@ -73,11 +76,24 @@ def test_hiding_the_name_takes_it_off_the_list_but_not_the_counts(client, ada):
     assert "Ada Lovelace" in client.get("/signatories/").text
 
 
+def test_withdrawing_asks_first_on_its_own_page_and_the_page_says_what_happens(client, ada):
+    # The button on the signature page leads to a page that asks; nothing is withdrawn by that first step.
+    asked = client.post("/account/signature/", {"signature": ada.pk, "action": "withdraw"}, follow=True)
+    assert asked.redirect_chain[-1][0] == f"/account/signature/{ada.pk}/withdraw/"
+    assert "Withdraw your signature?" in asked.text
+    assert "For 7 days you can take the withdrawal back" in asked.text
+    assert f'href="/account/signature/{ada.pk}/withdraw/"' in client.get("/account/signature/").text
+    ada.refresh_from_db()
+    assert ada.status == Signature.Status.CONFIRMED
+    assert "Ada Lovelace" in client.get("/signatories/").text
+
+
 def test_withdrawing_leaves_the_list_and_the_counts_at_once_and_is_audited(client, ada):
     letter = ada.letter
     before = signature_counts(letter=letter)["total"]
-    response = client.post("/account/signature/", {"signature": ada.pk, "action": "withdraw"})
+    response = client.post(f"/account/signature/{ada.pk}/withdraw/")
     assert response.status_code == 302
+    assert "You can take it back below until" in client.get(response.url).text
     ada.refresh_from_db()
     assert ada.status == Signature.Status.WITHDRAWN
     assert signature_counts(letter=letter)["total"] == before - 1
@@ -85,10 +101,45 @@ def test_withdrawing_leaves_the_list_and_the_counts_at_once_and_is_audited(clien
     assert "Ada Lovelace" not in client.get("/signatories/").text
     event = AuditEvent.objects.get(signature=ada, to_status="withdrawn")
     assert event.from_status == "confirmed" and "signer" in event.reason
-    # A second withdrawal changes nothing and says so.
-    again = client.post("/account/signature/", {"signature": ada.pk, "action": "withdraw"}, follow=True)
-    assert "cannot be withdrawn" in again.text
+    # There is nothing left to withdraw: no such page.
+    assert client.post(f"/account/signature/{ada.pk}/withdraw/").status_code == 404
     assert signature_counts(letter=letter)["total"] == before - 1
+
+
+def test_a_withdrawal_can_be_taken_back_for_a_while_from_the_signature_page(client, ada):
+    before = signature_counts(letter=ada.letter)["total"]
+    client.post(f"/account/signature/{ada.pk}/withdraw/")
+    page = client.get("/account/signature/").text
+    assert "Take back my withdrawal" in page
+    back = client.post("/account/signature/", {"signature": ada.pk, "action": "undo_withdrawal"}, follow=True)
+    assert "your signature is on the list and in the counts again" in back.text
+    ada.refresh_from_db()
+    assert ada.status == Signature.Status.CONFIRMED
+    assert signature_counts(letter=ada.letter)["total"] == before
+    assert "Ada Lovelace" in client.get("/signatories/").text
+    assert AuditEvent.objects.filter(signature=ada, reason="withdrawal taken back by the signer").exists()
+
+
+def test_after_the_undo_window_a_withdrawal_stays(client, ada, settings):
+    client.post(f"/account/signature/{ada.pk}/withdraw/")
+    Signature.objects.filter(pk=ada.pk).update(
+        status_changed_at=timezone.now() - settings.WITHDRAWAL_UNDO - timedelta(minutes=1)
+    )
+    assert "Take back my withdrawal" not in client.get("/account/signature/").text
+    refused = client.post("/account/signature/", {"signature": ada.pk, "action": "undo_withdrawal"}, follow=True)
+    assert "can no longer be taken back" in refused.text
+    ada.refresh_from_db()
+    assert ada.status == Signature.Status.WITHDRAWN
+    assert "Ada Lovelace" not in client.get("/signatories/").text
+
+
+def test_a_held_signature_withdrawn_and_taken_back_waits_for_review_again(client, ada):
+    Signature.objects.filter(pk=ada.pk).update(status=Signature.Status.HELD)
+    client.post(f"/account/signature/{ada.pk}/withdraw/")
+    client.post("/account/signature/", {"signature": ada.pk, "action": "undo_withdrawal"})
+    ada.refresh_from_db()
+    assert ada.status == Signature.Status.HELD
+    assert "Ada Lovelace" not in client.get("/signatories/").text
 
 
 def test_renaming_to_a_watchlisted_name_goes_back_to_review(client, ada):
@@ -114,6 +165,10 @@ def test_another_members_signature_is_never_reachable(client, ada, member, signa
     assert "Grace Hopper" not in page.text and "Someone Private" not in page.text
     for target in (other, stranger):
         assert client.post("/account/signature/", {"signature": target.pk, "action": "withdraw"}).status_code == 404
+        assert client.get(f"/account/signature/{target.pk}/withdraw/").status_code == 404
+        assert client.post(f"/account/signature/{target.pk}/withdraw/").status_code == 404
+        undo = {"signature": target.pk, "action": "undo_withdrawal"}
+        assert client.post("/account/signature/", undo).status_code == 404
         renamed = {
             "signature": target.pk,
             "action": "update",
@@ -124,7 +179,7 @@ def test_another_members_signature_is_never_reachable(client, ada, member, signa
         target.refresh_from_db()
         assert target.status == Signature.Status.CONFIRMED and target.name != "Hacked" and target.public
     for bad in ("", "abc", "-1", "99999999999999999999", "1 OR 1=1", str(10**30)):
-        for action in ("withdraw", "update", "channel", "recheck"):
+        for action in ("withdraw", "undo_withdrawal", "update", "channel", "recheck"):
             # Without the fields an update needs: still "no such signature", not a form error about another's.
             assert client.post("/account/signature/", {"signature": bad, "action": action}).status_code == 404
     for action in ("update", "channel", "recheck"):

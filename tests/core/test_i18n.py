@@ -196,7 +196,7 @@ def test_the_my_signature_page_is_in_french_for_a_french_member(client, django_u
     )
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in response.text
-    response = client.post(f"{FRENCH}/account/signature/", {"signature": signature.pk, "action": "withdraw"})
+    response = client.post(f"{FRENCH}/account/signature/{signature.pk}/withdraw/")
     assert "Votre signature est retirée" in client.get(response.url).text
 
 
