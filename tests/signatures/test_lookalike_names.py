@@ -131,7 +131,7 @@ def test_adding_a_name_to_the_watchlist_holds_the_look_alikes_already_listed(cli
 def test_a_look_alike_spelling_of_a_watchlisted_name_is_refused_as_a_second_entry(client, organiser):
     client.force_login(organiser)
     count = NotableName.objects.count()
-    response = client.post("/admin/signatures/notablename/add/", {"name": "NATALIE P\u043ERTMAN"})
+    response = client.post("/admin/signatures/notablename/add/", {"name": "NATALIE P\u043eRTMAN"})
     assert "already on the watchlist" in response.text
     assert NotableName.objects.count() == count
 
