@@ -144,6 +144,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "coalition.mail.tasks.send_bulk_mail": {"queue": "bulk"},
     "coalition.mail.tasks.*": {"queue": "mail"},
+    # A sign form submission becomes a signature and its confirmation mail: as urgent as the mail itself.
+    "coalition.signatures.tasks.process_submission": {"queue": "mail"},
+    "coalition.signatures.tasks.process_waiting_submissions": {"queue": "mail"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -167,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.mail.tasks.requeue_owed_mail",
         "schedule": timedelta(minutes=1),
         "options": {"queue": "mail"},
+    },
+    "process-waiting-submissions": {
+        "task": "coalition.signatures.tasks.process_waiting_submissions",
+        "schedule": timedelta(minutes=1),
     },
     "purge-unconfirmed-signatures": {
         "task": "coalition.signatures.tasks.purge_unconfirmed_signatures",

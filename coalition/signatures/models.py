@@ -246,6 +246,47 @@ class ListSnapshot(models.Model):
         return f"list as of {self.day}"
 
 
+class Submission(models.Model):
+    """A sign form submission waiting for the worker, which decides whether it is a new signature or an inbox that
+    already signed, and mails accordingly (services.submission_process). Every submission costs the request the same
+    one INSERT, so how long the answer takes does not tell whether an address has signed. Deleted once processed."""
+
+    # What a signature is made of; the rest (keys, counters, states) the signature works out itself.
+    SIGNATURE_FIELDS = (
+        "letter",
+        "letter_version",
+        "name",
+        "email",
+        "craft",
+        "affiliation",
+        "country",
+        "profile_url",
+        "public",
+        "language",
+        "consent_text",
+        "ip_prefix_hash",
+        "review_reason",
+    )
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    letter_version = models.ForeignKey("letters.LetterVersion", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    craft = models.CharField(max_length=20, choices=Craft.choices)
+    affiliation = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    profile_url = models.URLField(max_length=500, blank=True)
+    public = models.BooleanField(default=True)
+    language = models.CharField(max_length=8, default="en")
+    consent_text = models.TextField()
+    ip_prefix_hash = models.CharField(max_length=16, blank=True)
+    review_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"submission {self.pk}"
+
+
 class NotableName(models.Model):
     """A famous name whose signatures are held until two organisers approve them."""
 

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Func, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Func, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat, Lower, StrIndex
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django_countries import countries
 
 from coalition.letters.selectors import letter_current
 
-from .models import Craft, ListSnapshot, Organisation, Signature, SignatureCount
+from .models import Craft, ListSnapshot, Organisation, Signature, SignatureCount, Submission
 
 MAX_QUERY_LENGTH = 100
 PUBLIC_FIELDS = (
@@ -455,3 +456,13 @@ def organisation_public_dict(organisation):
         "country": organisation.country.code or "",
         "verified_at": organisation.verified_at.isoformat(),
     }
+
+
+def submission_lag(*, now=None):
+    """How many sign form submissions wait for the worker and the age in seconds of the oldest; "status": "late"
+    when it waited longer than MAIL_LAG_ALERT_SECONDS (its signer waits for a confirmation mail)."""
+    now = now or timezone.now()
+    row = Submission.objects.aggregate(waiting=Count("pk"), oldest=Min("created_at"))
+    oldest = int((now - row["oldest"]).total_seconds()) if row["oldest"] else 0
+    late = oldest > settings.MAIL_LAG_ALERT_SECONDS
+    return {"status": "late" if late else "ok", "waiting": row["waiting"], "oldest_seconds": oldest}

@@ -1,5 +1,6 @@
 import difflib
 import hashlib
+import logging
 import secrets
 import tempfile
 from datetime import UTC, timedelta
@@ -27,9 +28,11 @@ from coalition.mail.services import mail_queue
 
 from .channel import FetchFailed, FetchRefused, fetch_text
 from .mailboxes import mailbox_key
-from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature
+from .models import ChannelProof, ConfirmationToken, ListSnapshot, Organisation, Signature, Submission
 from .moderation import ip_prefix_hash, signature_confirm_by_signer
 from .selectors import PUBLIC_CSV_HEADER, list_snapshot_for_day, signatory_csv_rows
+
+logger = logging.getLogger(__name__)
 
 
 class TokenError(Exception):
@@ -172,7 +175,7 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def signature_create(
+def signature_build(
     *,
     letter,
     letter_version,
@@ -188,16 +191,11 @@ def signature_create(
     ip="",
     review_reason="",
 ):
-    """Sign `letter`, or — for an address that already signed — owe that address a mail saying so.
-
-    The caller always shows the same answer; only the mail differs (no enumeration). A `review_reason` (a busy
-    network) makes the signature wait for an organiser once confirmed.
-    Returns (signature, created).
-    """
+    """A checked, unsaved signature of `letter`. Raises ValidationError or ValueError for anything that cannot be
+    stored. A `review_reason` (a busy network) makes the signature wait for an organiser once confirmed."""
     if letter_version.letter_id != letter.pk:
         raise ValueError("version of another letter")
     email = email_normalise(email)
-    first_mail = settings.SIGNATURE_MAX_MAILS > 0
     signature = Signature(
         letter=letter,
         letter_version=letter_version,
@@ -212,7 +210,6 @@ def signature_create(
         consent_text=consent_text,
         ip_prefix_hash=ip_prefix_hash(ip),
         review_reason=review_reason,
-        mails_sent=1 if first_mail else 0,
     )
     # The letter and its version were just read by the caller: no need to look them up again. The country is
     # checked by its code: the field's own check translates and sorts 250 names to compare one code.
@@ -221,6 +218,20 @@ def signature_create(
     )
     if country and country not in countries:
         raise ValidationError({"country": "unknown country code"})
+    return signature
+
+
+def signature_create(**fields):
+    """Sign a letter (signature_build's arguments), or — for an inbox that already signed — owe that address a mail
+    saying so. Returns (signature, created)."""
+    return signature_store(signature_build(**fields))
+
+
+def signature_store(signature):
+    """Store a built signature and owe its confirmation mail; for an inbox that already signed this letter, owe
+    the right mail to it instead. Only the mail differs (no enumeration). Returns (signature, created)."""
+    first_mail = settings.SIGNATURE_MAX_MAILS > 0
+    signature.mails_sent = 1 if first_mail else 0
     try:
         # A second submission of the same address fails on the unique constraint and is answered below.
         # A new row's first mail skips the daily cap: an address has one signature per letter, and the mails it
@@ -229,16 +240,50 @@ def signature_create(
             signature.save()
             if first_mail:
                 mail_queue(
-                    kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION, to=email, language=language, signature=signature
+                    kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION,
+                    to=signature.email,
+                    language=signature.language,
+                    signature=signature,
                 )
         return signature, True
     except IntegrityError as exc:
-        again = _signature_submitted_again(letter=letter, email=email, language=language)
+        again = _signature_submitted_again(letter=signature.letter, email=signature.email, language=signature.language)
         if again is None:
             # Not the address's earlier signature (that would be found): the version was deleted meanwhile, or the
-            # earlier row was erased between the two statements. The caller asks the person to try again.
+            # earlier row was erased between the two statements.
             raise ValueError("the signature could not be stored") from exc
         return again, False
+
+
+def submission_process(*, submission_id):
+    """The worker's half of a sign form submission (submissions.signature_submit stored it): a new signature with
+    its confirmation mail, or the mail an address that already signed gets. Safe to run twice: the submission is
+    taken under a lock and deleted with the signature it became. Returns (signature, created), or None when there
+    was nothing (left) to do."""
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update(skip_locked=True)
+            .select_related("letter", "letter_version")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None:
+            return None
+        signature = Signature(**{field: getattr(submission, field) for field in Submission.SIGNATURE_FIELDS})
+        try:
+            result = signature_store(signature)
+        except ValueError:
+            # The version was deleted between the form and the worker: nothing to sign any more.
+            logger.warning("submission %s: its letter version is gone; dropped", submission_id)
+            result = None
+        submission.delete()
+    return result
+
+
+def submissions_waiting(*, older_than):
+    """Ids of submissions whose task was lost (broker down when they were made, worker killed)."""
+    cutoff = timezone.now() - older_than
+    return list(Submission.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("pk", flat=True))
 
 
 @transaction.atomic

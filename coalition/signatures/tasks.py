@@ -1,8 +1,14 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.db import OperationalError
 
 from coalition.letters.selectors import letter_current
 
 from . import moderation, services
+
+# A submission younger than this is still expected to be processed by its own task.
+SUBMISSION_GRACE = timedelta(seconds=60)
 
 
 @shared_task
@@ -38,4 +44,20 @@ def recheck_channel_proofs():
     ids = services.channel_proofs_due()
     for proof_id in ids:
         check_channel_proof.delay(proof_id)
+    return len(ids)
+
+
+# On the `mail` queue (settings.CELERY_TASK_ROUTES): a confirmation mail waits behind it.
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def process_submission(submission_id):
+    result = services.submission_process(submission_id=submission_id)
+    return None if result is None else ("signed" if result[1] else "signed before")
+
+
+@shared_task
+def process_waiting_submissions():
+    """Run by beat: submissions whose task was lost are processed here, so no signature is lost with a broker."""
+    ids = services.submissions_waiting(older_than=SUBMISSION_GRACE)
+    for submission_id in ids:
+        services.submission_process(submission_id=submission_id)
     return len(ids)

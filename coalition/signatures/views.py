@@ -43,13 +43,13 @@ from .services import (
     organisation_create,
     organisation_token_check,
     signature_confirm,
-    signature_create,
     token_check,
 )
+from .submissions import signature_submit
 
 
 def _sign(request, letter, version, data, review_reason):
-    signature_create(
+    signature_submit(
         letter=letter,
         letter_version=version,
         name=data["name"],

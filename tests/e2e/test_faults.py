@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 
 from coalition.mail.models import OutgoingMail
-from coalition.mail.selectors import REQUEUE_GRACE
 from coalition.mail.tasks import requeue_owed_mail
-from coalition.signatures.models import Signature
+from coalition.signatures.models import Signature, Submission
+from coalition.signatures.tasks import SUBMISSION_GRACE, process_waiting_submissions
 from tests.conftest import dead_broker, sign_form_data
 from tests.e2e.conftest import wait_for
 from tests.factories import coalition_letter
@@ -25,14 +25,13 @@ def test_a_signature_made_while_redis_is_down_gets_its_mail_once_redis_is_back(c
         response = client.post("/", sign_form_data())
     assert response.status_code == 302
     assert response["Location"] == "/signed/"
-    mail = OutgoingMail.objects.get()
-    assert mail.status == OutgoingMail.Status.QUEUED
+    submission = Submission.objects.get()
     time.sleep(2)
     assert sink.messages == [], "nothing can be sent while the broker is unreachable"
 
-    # Redis is back; the periodic job (run through the broker, as beat would) finds the mail owed.
-    OutgoingMail.objects.update(created_at=mail.created_at - REQUEUE_GRACE * 2)
-    requeue_owed_mail.delay()
+    # Redis is back; the periodic job (run through the broker, as beat would) takes the submission left waiting.
+    Submission.objects.update(created_at=submission.created_at - SUBMISSION_GRACE * 2)
+    process_waiting_submissions.delay()
     wait_for(lambda: sink.messages, 30, "the mail owed since the outage")
     assert sink.messages[0]["To"] == "ada@example.org"
     wait_for(lambda: OutgoingMail.objects.get().status == OutgoingMail.Status.SENT, 10, "the row marked sent")
@@ -45,7 +44,8 @@ def test_a_worker_killed_mid_send_still_mails_exactly_once(client, worker_factor
     worker_sink.slow_rcpt = 30  # the SMTP conversation stalls: the worker is mid-send
     coalition_letter()
     assert client.post("/", sign_form_data()).status_code == 302
-    wait_for(lambda: OutgoingMail.objects.get().status == OutgoingMail.Status.SENDING, 30, "the worker to claim")
+    sending = OutgoingMail.objects.filter(status=OutgoingMail.Status.SENDING)
+    wait_for(sending.exists, 30, "the worker to claim")
     first.kill()
     assert worker_sink.messages == []
 

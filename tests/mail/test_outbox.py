@@ -1,13 +1,17 @@
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from coalition.celery import app
 from coalition.mail.models import OutgoingMail
 from coalition.mail.selectors import REQUEUE_GRACE
 from coalition.mail.sending import TemporaryMailError, mail_send, mail_send_batch
 from coalition.mail.tasks import requeue_owed_mail, send_outgoing_mail
-from coalition.signatures.models import Signature
+from coalition.signatures.models import Signature, Submission
 from coalition.signatures.services import signature_create
+from coalition.signatures.tasks import process_waiting_submissions
 from tests.conftest import dead_broker
 
 
@@ -120,6 +124,11 @@ def test_signing_still_answers_when_the_broker_is_down(sign, caplog):
     app.conf.task_always_eager = False
     with dead_broker():
         assert sign().status_code == 302
-    assert "Could not enqueue mail" in caplog.text
+        assert "Could not enqueue submission" in caplog.text
+        assert Submission.objects.count() == 1
+        # The periodic job takes the submission its task never reached; the mail waits for requeue_owed_mail.
+        Submission.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+        assert process_waiting_submissions() == 1
     assert Signature.objects.count() == 1
+    assert not Submission.objects.exists()
     assert OutgoingMail.objects.get().status == OutgoingMail.Status.QUEUED

@@ -3,21 +3,50 @@
 import pytest
 
 from coalition.mail.models import OutgoingMail
-from coalition.signatures.models import Signature
+from coalition.signatures.models import Signature, Submission
 from coalition.signatures.services import signature_create
 from tests.conftest import service_missing, sign_form_data
 
 
 def test_signing_takes_a_bounded_number_of_queries(client, letter, django_assert_num_queries):
     client.post("/", sign_form_data(email="first@example.org"))  # the switches are cached, as on a busy site
-    # The letter, its version and the switches come from the cache. One transaction (here a savepoint, as the test
-    # runs inside one) holds the signature and its outbox row: SAVEPOINT, two INSERTs, RELEASE. The mail is sent
-    # after the commit, by a worker (the test's transaction never commits, so not here).
-    with django_assert_num_queries(4):
+    # The letter, its version and the switches come from the cache. The request stores the submission (one INSERT);
+    # the worker makes it a signature and its mail after the commit (the test's transaction never commits).
+    with django_assert_num_queries(1):
         response = client.post("/", sign_form_data(email="second@example.org"))
     assert response.status_code == 302
-    assert Signature.objects.filter(email="second@example.org").exists()
-    assert OutgoingMail.objects.filter(to="second@example.org").exists()
+    assert Submission.objects.filter(email="second@example.org").exists()
+
+
+def test_a_new_a_pending_and_a_confirmed_address_cost_the_request_the_same_and_get_the_same_answer(
+    client, letter, signature_factory, django_assert_num_queries, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The answer's timing must not tell whether an address signed: the request does the same work for each, and
+    the worker decides which mail the address gets."""
+    signature_factory(email="pending@example.org", pending=True)
+    signature_factory(email="confirmed@example.org")
+    client.post("/", sign_form_data(email="warm@example.org"))  # the switches are cached, as on a busy site
+    answers, statements = {}, {}
+    for email in ("new@example.org", "pending@example.org", "confirmed@example.org"):
+        with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1) as queries:
+            response = client.post("/", sign_form_data(email=email))
+        answers[email] = (response.status_code, response["Location"], response.content, tuple(sorted(response.cookies)))
+        statements[email] = [query["sql"].split(" VALUES ")[0] for query in queries.captured_queries]
+        with django_capture_on_commit_callbacks(execute=True):  # the worker, once the request has committed
+            for callback in callbacks:
+                callback()
+    assert len(set(answers.values())) == 1
+    assert len({tuple(sql) for sql in statements.values()}) == 1
+    links = {message.to[0]: "/confirm/" in message.body for message in mailoutbox}
+    assert links == {
+        "new@example.org": True,
+        "pending@example.org": True,
+        "confirmed@example.org": False,
+    }
+    already = [message for message in mailoutbox if message.to == ["confirmed@example.org"]]
+    assert "already signed" in already[0].subject
+    assert Signature.objects.filter(email="new@example.org", status=Signature.Status.PENDING).exists()
+    assert not Submission.objects.exclude(email="warm@example.org").exists(), "a processed submission is deleted"
 
 
 @pytest.mark.django_db(transaction=True)
