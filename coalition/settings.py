@@ -259,6 +259,8 @@ LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One date format per language (coalition/formats): human dates read DATE_FORMAT or DATETIME_FORMAT, never a pattern.
+FORMAT_MODULE_PATH = ["coalition.formats"]
 USE_TZ = True
 
 # --- Static -----------------------------------------------------------------

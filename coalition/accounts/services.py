@@ -89,6 +89,19 @@ def member_profile(*, user):
     return profile
 
 
+def member_profile_initial(*, user, profile):
+    """What the profile form starts with: the saved profile, or, where it says nothing yet, what the member's
+    latest signature says (its craft and country), so nobody types them twice."""
+    signature = member_signatures(user=user).exclude(status=Signature.Status.WITHDRAWN).first()
+    return {
+        "crafts": profile.crafts or ([signature.craft] if signature else []),
+        "union": profile.union,
+        "country": profile.country.code or (signature.country.code if signature else "") or "",
+        "bio": profile.bio,
+        "updates": profile.wants_updates,
+    }
+
+
 def member_opt_outs_apply(*, user):
     """Apply a one-click unsubscribe of one of the member's addresses to their consent (before showing it)."""
     profile = MemberProfile.objects.filter(user=user).first()

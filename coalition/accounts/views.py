@@ -181,15 +181,7 @@ def profile(request):
             messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile")
     else:
-        form = ProfileForm(
-            initial={
-                "crafts": current.crafts,
-                "union": current.union,
-                "country": current.country.code or "",
-                "bio": current.bio,
-                "updates": current.wants_updates,
-            }
-        )
+        form = ProfileForm(initial=services.member_profile_initial(user=request.user, profile=current))
     status = 400 if form.is_bound else 200
     return render(request, "accounts/profile.html", {"form": form, "profile": current}, status=status)
 

@@ -50,7 +50,9 @@ def test_the_corrections_log_shows_counts_and_reasons_never_people(client, signa
 
 
 def _corrections(client):
-    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>(\d+)</td></tr>", client.get("/corrections/").text)
+    rows = re.findall(
+        r"<tr><td><time[^>]*>[^<]*</time></td><td>([^<]*)</td><td>(\d+)</td></tr>", client.get("/corrections/").text
+    )
     return {reason: int(n) for reason, n in rows}
 
 
