@@ -4,12 +4,16 @@ from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from coalition.accounts.services import UNPROVEN_SESSION_KEY, member_is_unproven, member_password_drop
 from coalition.mail.models import OutgoingMail
 from coalition.mail.services import mail_queue
 from coalition.signatures.forms import clean_email_address
 from coalition.signatures.ratelimits import client_ip, client_network
+
+# The code page already says where the code went; the code itself proved the address.
+QUIET_MESSAGES = {"account/messages/login_code_sent.txt", "account/messages/email_confirmed.txt"}
 
 # Failed passwords counted per account and per network (an IPv4 address or an IPv6 /64): settings.ACCOUNT_RATE_LIMITS.
 LOGIN_FAILED_FROM_NETWORK = "login_failed_account_network"
@@ -32,6 +36,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if member_is_unproven(user=email_address.user):
             member_password_drop(user=email_address.user)
         return super().confirm_email(request, email_address)
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        """After a code sign-in allauth stacks three notes on the next page ("code sent", "address confirmed",
+        "signed in as <username>"): the person needs one, and never the username we generated for them."""
+        if message_template in QUIET_MESSAGES:
+            return
+        if message_template == "account/messages/logged_in.txt":
+            message_template, message = None, _("You are signed in.")
+        super().add_message(
+            request,
+            level,
+            message_template=message_template,
+            message_context=message_context,
+            extra_tags=extra_tags,
+            message=message,
+        )
 
     def get_client_ip(self, request):
         """The client as the site's other limits see it (behind the proxy, the header it sets), so allauth's limits

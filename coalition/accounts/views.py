@@ -48,7 +48,7 @@ def _signature_forms(user, bound=None):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_safe
 def home(request):
     context = {
@@ -103,7 +103,7 @@ def _signature_action(request, signature_id, action, form):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_http_methods(GET_OR_POST)
 def signature(request):
     bound, status = None, 200
@@ -135,7 +135,7 @@ def signature(request):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_http_methods(GET_OR_POST)
 def signature_withdraw(request, signature_id):
     """Withdrawing asks first, on its own page, and says what happens and how to take it back."""
@@ -161,7 +161,7 @@ def signature_withdraw(request, signature_id):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_http_methods(GET_OR_POST)
 def profile(request):
     current = services.member_profile(user=request.user)
@@ -187,7 +187,7 @@ def profile(request):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_safe
 def data_export(request):
     services.member_opt_outs_apply(user=request.user)
@@ -201,7 +201,7 @@ def data_export(request):
 
 
 @never_cache
-@login_required
+@login_required(login_url="account_request_login_code")
 @require_http_methods(GET_OR_POST)
 def delete(request):
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)

@@ -356,7 +356,8 @@ def test_the_sign_in_and_public_form_pages_have_the_site_look_and_pass_axe(open_
 
         page.goto("/accounts/login/")
         assert label_above(page, "Email")
-        sign_in = page.get_by_role("button", name="Sign In")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Organisers' sign-in")
+        sign_in = page.get_by_role("button", name="Sign in", exact=True)
         assert page.evaluate("b => getComputedStyle(b).backgroundColor", sign_in.element_handle()) == ACCENT
         assert sign_in.bounding_box()["height"] >= 44, "a big touch target"
         sign_in.click()
@@ -410,7 +411,7 @@ def test_a_member_signs_in_by_code_and_every_member_page_passes_axe(open_page, m
     for page in (open_page(DESKTOP), open_page(PHONE)):
         page.goto("/accounts/login/code/")
         page.get_by_label("Email", exact=True).fill("mira@example.org")
-        page.get_by_role("button", name="Request Code").click()
+        page.get_by_role("button", name="Email me a code").click()
         page.wait_for_url(re.compile(r"/accounts/login/code/confirm/$"))
         looks_right(page, "login-code-confirm")
         page.get_by_role("button", name="Confirm").click()
