@@ -179,6 +179,8 @@ class Signature(models.Model):
                 name="signature_notable_keyset",
             ),
             models.Index(fields=["craft", "status"], name="signature_craft_status"),
+            # The list sorted by name, paged by keyset like the newest-first one.
+            models.Index(fields=["letter", "name", "id"], condition=PUBLICLY_LISTED, name="signature_listed_name"),
         ]
 
     def __str__(self):

@@ -41,7 +41,8 @@ class FilterError(ValueError):
 
 
 VERIFIED_VALUES = {"true": True, "1": True, "false": False, "0": False}
-NO_FILTERS = {"craft": None, "q": "", "country": None, "verified": None}
+NO_FILTERS = {"craft": None, "q": "", "country": None, "verified": None, "notable": None, "sort": "newest"}
+SORTS = ("newest", "name")
 
 
 def name_is_searchable(text):
@@ -66,7 +67,20 @@ def signatory_filters(params):
     q = " ".join((params.get("q") or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
     if q and not name_is_searchable(q):
         raise FilterError(_("Search for a name by some of its letters or digits."))
-    return {"craft": craft or None, "q": q, "country": country or None, "verified": VERIFIED_VALUES.get(verified)}
+    notable = (params.get("notable") or "").strip().lower()
+    if notable and notable not in VERIFIED_VALUES:
+        raise FilterError(_("notable must be true or false."))
+    sort = (params.get("sort") or "").strip().lower() or "newest"
+    if sort not in SORTS:
+        raise FilterError(_("Sort by newest or by name."))
+    return {
+        "craft": craft or None,
+        "q": q,
+        "country": country or None,
+        "verified": VERIFIED_VALUES.get(verified),
+        "notable": VERIFIED_VALUES.get(notable),
+        "sort": sort,
+    }
 
 
 def filters_query(filters):
@@ -75,7 +89,9 @@ def filters_query(filters):
         "craft": filters["craft"],
         "country": filters["country"],
         "verified": {True: "true", False: "false"}.get(filters["verified"]),
+        "notable": {True: "true", False: "false"}.get(filters.get("notable")),
         "q": filters["q"],
+        "sort": filters.get("sort") if filters.get("sort") != "newest" else None,
     }
     return urlencode({key: value for key, value in params.items() if value})
 
@@ -95,8 +111,23 @@ def _cursor_raw(cursor):
     return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
 
 
-def cursor_encode(signature):
+def cursor_encode(signature, sort="newest"):
+    if sort == "name":
+        return _cursor_text(f"n|{signature.name}|{signature.pk}")
     return _cursor_text(f"{signature.confirmed_at.isoformat()}|{signature.pk}")
+
+
+def name_cursor_decode(cursor):
+    """(name, id) from a cursor of the list sorted by name; FilterError for anything else."""
+    try:
+        kind, rest = _cursor_raw(cursor).split("|", 1)
+        name, _, pk = rest.rpartition("|")
+        pk = int(pk)
+        if kind != "n" or pk < 1:
+            raise ValueError("not a cursor we make")
+    except (ValueError, binascii.Error, UnicodeError):
+        raise _unknown_cursor() from None
+    return name, pk
 
 
 def cursor_decode(cursor):
@@ -120,9 +151,11 @@ class Window:
     previous_cursor: str | None
 
 
-def signatory_window(*, signatures, after=None, before=None, size):
-    """One page of `signatures` (ordered newest first) by keyset, never OFFSET: every page costs the same
-    at a million rows. `after`/`before` are cursors from a previous window."""
+def signatory_window(*, signatures, after=None, before=None, size, sort="newest"):
+    """One page of `signatures` (ordered newest first, or by name) by keyset, never OFFSET: every page costs the
+    same at a million rows. `after`/`before` are cursors from a previous window."""
+    if sort == "name":
+        return _name_window(signatures=signatures, after=after, before=before, size=size)
     if after:
         moment, pk = cursor_decode(after)
         # (confirmed_at, id) < (moment, pk), with the first half alone too so PostgreSQL can range-scan the index.
@@ -145,6 +178,36 @@ def signatory_window(*, signatures, after=None, before=None, size):
         next_cursor=cursor_encode(items[-1]) if items and has_next else None,
         previous_cursor=cursor_encode(items[0]) if items and has_previous else None,
     )
+
+
+def _name_window(*, signatures, after, before, size):
+    if after:
+        name, pk = name_cursor_decode(after)
+        rows = signatures.filter(name__gte=name).filter(Q(name__gt=name) | Q(id__gt=pk))
+    elif before:
+        name, pk = name_cursor_decode(before)
+        rows = signatures.filter(name__lte=name).filter(Q(name__lt=name) | Q(id__lt=pk)).order_by("-name", "-id")
+    else:
+        rows = signatures
+    items = list(rows[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    if before:
+        items.reverse()
+    has_next = more if not before else True
+    has_previous = bool(after) or (bool(before) and more)
+    return Window(
+        items=items,
+        next_cursor=cursor_encode(items[-1], "name") if items and has_next else None,
+        previous_cursor=cursor_encode(items[0], "name") if items and has_previous else None,
+    )
+
+
+def match_count(signatures, limit=1000):
+    """How many signatures match, counted up to `limit` and no further: a common name never costs a full count.
+    Returns (count, more) where `more` says there are more than `limit`."""
+    n = signatures.order_by()[: limit + 1].count()
+    return min(n, limit), n > limit
 
 
 class Unaccent(Func):
@@ -205,8 +268,10 @@ def name_matches(signatures, q):
     return signatures.alias(position=position).filter(position__gt=0)
 
 
-def signatory_list(*, letter, craft=None, q="", country=None, verified=None):
+def signatory_list(*, letter, craft=None, q="", country=None, verified=None, notable=None, sort="newest"):
     signatures = Signature.objects.publicly_listed().filter(letter=letter)
+    if notable is not None:
+        signatures = signatures.filter(notable=notable)
     if craft:
         signatures = signatures.filter(craft=craft)
     if country:
@@ -215,7 +280,8 @@ def signatory_list(*, letter, craft=None, q="", country=None, verified=None):
         signatures = signatures.filter(status=Signature.Status.VERIFIED if verified else Signature.Status.CONFIRMED)
     if q:
         signatures = name_matches(signatures, q)
-    return signatures.only("id", *PUBLIC_FIELDS).order_by("-confirmed_at", "-id")
+    ordering = ("name", "id") if sort == "name" else ("-confirmed_at", "-id")
+    return signatures.only("id", *PUBLIC_FIELDS).order_by(*ordering)
 
 
 def signatories_with_bios(signatures):

@@ -27,6 +27,7 @@ from .selectors import (
     FilterError,
     craft_breakdown,
     filters_query,
+    match_count,
     organisation_list,
     signatories_with_bios,
     signatory_csv_rows,
@@ -189,6 +190,9 @@ def confirm(request, token):
     return render(request, "signatures/confirm.html", {"signature": row.signature})
 
 
+NOTABLE_SECTION_SIZE = 6
+
+
 @public_page
 @require_safe
 def signatory_page(request):
@@ -205,16 +209,28 @@ def signatory_page(request):
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             size=settings.SIGNATORIES_PER_PAGE,
+            sort=filters["sort"],
         )
     except FilterError as exc:
         error = str(exc)
-        window = signatory_window(signatures=listed, size=settings.SIGNATORIES_PER_PAGE)
+        window = signatory_window(signatures=listed, size=settings.SIGNATORIES_PER_PAGE, sort=filters["sort"])
     counts = signature_counts(letter=letter)
     first_page = not request.GET.get("after") and not request.GET.get("before")
-    show_notable = first_page and filters == NO_FILTERS
+    narrowed = {**filters, "sort": "newest"} != NO_FILTERS
+    show_notable = first_page and not narrowed
+    # A handful of notable names, then everyone: on a phone the list starts within the first screen.
+    notable = (
+        list(signatories_with_bios(signatory_notable(letter=letter, limit=NOTABLE_SECTION_SIZE + 1)))
+        if show_notable
+        else []
+    )
     context = {
         "letter": letter,
-        "notable": signatories_with_bios(signatory_notable(letter=letter)) if show_notable else [],
+        "notable": notable[:NOTABLE_SECTION_SIZE],
+        "more_notable": len(notable) > NOTABLE_SECTION_SIZE,
+        "narrowed": narrowed,
+        "matches": match_count(listed) if narrowed and not error else None,
+        "sorts": [("newest", _("Newest first")), ("name", _("By name"))],
         "organisations": organisation_list(letter=letter) if show_notable else [],
         "window": window,
         "filters": filters,

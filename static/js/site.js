@@ -206,6 +206,13 @@
     if (form) {
       inlineValidation(form);
     }
+    // The list's filters are folded on a phone (names first) and open on a wide screen.
+    var folded = document.querySelectorAll("details[data-open-wide]");
+    if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
+      for (var f = 0; f < folded.length; f++) {
+        folded[f].open = true;
+      }
+    }
     var sentTo = document.querySelector("[data-sent-to]");
     if (sentTo) {
       showAddress(sentTo);

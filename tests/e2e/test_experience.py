@@ -503,3 +503,31 @@ def test_a_typo_is_fixed_with_one_tap_under_the_address(open_page, mailoutbox):
     fix.click()
     expect(page).to_have_url(SIGNED)
     assert Signature.objects.get().email == "ada@gmail.com"
+
+
+def test_on_a_phone_the_list_shows_names_on_the_first_screen_and_filters_fold(open_page):
+    from coalition.signatures.moderation import signature_set_notable
+
+    coalition_letter()
+    stars = [SignatureFactory(name=f"Famous Person {n}") for n in range(40)]
+    for n in range(60):
+        SignatureFactory(name=f"Everyday Creator {n}")
+    signature_set_notable(signature_ids=[s.pk for s in stars], notable=True, actor=None)
+
+    phone = open_page(PHONE)
+    phone.goto("/signatories/")
+    first_name = phone.locator(".signatories .name").first
+    assert first_name.bounding_box()["y"] < phone.viewport_size["height"], "a name on the first screen"
+    assert phone.locator("ul.notable-list li").count() == 6
+    assert not phone.get_by_label("Country").is_visible(), "filters folded on a phone"
+    phone.get_by_text("Filters and order").click()
+    phone.get_by_label("Order").select_option("name")
+    phone.get_by_role("button", name="Apply").click()
+    expect(phone.locator(".matches")).to_contain_text("Clear filters")
+    assert phone.locator("ol.signatories .name").first.inner_text() == "Everyday Creator 0"
+    assert fits_the_screen(phone)
+    shot(phone, "phone-list")
+
+    desktop = open_page(DESKTOP)
+    desktop.goto("/signatories/")
+    assert desktop.get_by_label("Country").is_visible(), "open on a wide screen"

@@ -65,6 +65,7 @@ class PublicRows:
             today=datetime.now(UTC).date().isoformat(),
             after=cursor_encode(listed[1]),
             before=cursor_encode(listed[2]),
+            after_by_name=cursor_encode(signatory_list(letter=self.letter, sort="name")[1], "name"),
         )
 
 
@@ -92,13 +93,16 @@ PUBLIC_PAGES = [
     ("/confirm/not-a-token/", 1, 1),
     # The list: a page of names, the notable ones and the organisations on the first page, the counts when cold.
     ("/signatories/", 5, 3),
-    ("/signatories/?craft=writer", 3, 1),
-    ("/signatories/?country=FR&verified=false", 3, 1),
-    ("/signatories/?q=person", 3 + SEARCH, 1 + SEARCH),
-    ("/signatories/?q=pe", 3 + SEARCH, 1 + SEARCH),  # two letters: the start of a word
+    # A filtered list also counts its matches, up to a bound (list.html: "12 matches", "More than 1,000 matches").
+    ("/signatories/?craft=writer", 4, 2),
+    ("/signatories/?country=FR&verified=false", 4, 2),
+    ("/signatories/?q=person", 4 + SEARCH, 2 + SEARCH),
+    ("/signatories/?q=pe", 4 + SEARCH, 2 + SEARCH),  # two letters: the start of a word
+    ("/signatories/?sort=name", 5, 3),
+    ("/signatories/?sort=name&after={after_by_name}", 3, 1),
     ("/signatories/?after={after}", 3, 1),
     ("/signatories/?before={before}", 3, 1),
-    ("/signatories/?craft=writer&country=FR&q=person&after={after}", 3 + SEARCH, 1 + SEARCH),
+    ("/signatories/?craft=writer&country=FR&q=person&after={after}", 4 + SEARCH, 2 + SEARCH),
     ("/signatories.csv", 2, 1),
     ("/signatories.csv?craft=writer&country=FR&verified=false&q=person", 2 + SEARCH, 1 + SEARCH),
     ("/feeds/notable.atom", 2, 1),
