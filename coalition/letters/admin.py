@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Letter, LetterVersion
 
@@ -14,8 +15,12 @@ class LetterVersionInline(admin.StackedInline):
 
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_open", "created_at")
+    list_display = ("name", "slug", "is_open", "launched_on", "created_at")
     inlines = [LetterVersionInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_open", "closed_reason", "closed_reason_fr")}),
+        (_("On the letter page"), {"fields": ("launched_on", "press_contact", "faq", "faq_fr")}),
+    )
 
 
 @admin.register(LetterVersion)

@@ -34,6 +34,26 @@ class Letter(models.Model):
     closed_reason_fr = models.CharField(
         _("why the letter is closed, in French"), max_length=300, blank=True, help_text=_("Optional.")
     )
+    launched_on = models.DateField(
+        _("launch date"), null=True, blank=True, help_text=_("Shown beside the title. Optional.")
+    )
+    press_contact = models.CharField(
+        _("press contact"),
+        max_length=300,
+        blank=True,
+        help_text=_('Shown on the letter and press pages, e.g. "press@creators-coalition.org". Optional.'),
+    )
+    faq = models.TextField(
+        _("questions and answers"),
+        blank=True,
+        help_text=_(
+            "Shown under the letter. One entry per block, blocks separated by a blank line: the first line is the "
+            "question, the lines after it the answer."
+        ),
+    )
+    faq_fr = models.TextField(
+        _("questions and answers, in French"), blank=True, help_text=_("Same form. Empty: French readers see none.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
@@ -41,6 +61,17 @@ class Letter(models.Model):
 
     def closed_reason_in(self, language):
         return (self.closed_reason_fr if language == "fr" else "") or self.closed_reason
+
+    def faq_in(self, language):
+        """[(question, [answer lines])] in `language`: a French reader never gets English answers to French
+        questions mixed in; with no French text they get none."""
+        text = self.faq_fr if language == "fr" else self.faq
+        entries = []
+        for block in text.replace("\r\n", "\n").split("\n\n"):
+            lines = [line.strip() for line in block.split("\n") if line.strip()]
+            if len(lines) >= 2:
+                entries.append((lines[0], lines[1:]))
+        return entries
 
     def current_version(self, language=None):
         """The newest published version in `language`, falling back to the default language."""

@@ -200,6 +200,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "status",
         "review_reason",
         "notable",
+        "initiator",
         "verification_method",
         "verified_by",
         "verified_at",
@@ -232,6 +233,8 @@ class SignatureAdmin(admin.ModelAdmin):
         _transition_action(Status.CONFIRMED, _("unverified"), _("Remove the verification")),
         "mark_notable",
         "unmark_notable",
+        "show_initiator",
+        "hide_initiator",
         "export_csv",
     ]
 
@@ -337,6 +340,36 @@ class SignatureAdmin(admin.ModelAdmin):
             signature_ids=queryset.values_list("pk", flat=True), notable=True, actor=request.user
         )
         self.message_user(request, _("%(n)d signatures marked notable.") % {"n": len(changed)})
+
+    @admin.action(description=_("Show among the initiators on the letter (verified only)"), permissions=["approve"])
+    def show_initiator(self, request, queryset):
+        changed = moderation.signature_set_initiator(
+            signature_ids=queryset.values_list("pk", flat=True), initiator=True, actor=request.user
+        )
+        skipped = queryset.count() - len(changed)
+        message = ngettext(
+            "%(n)d signature now shown among the initiators.",
+            "%(n)d signatures now shown among the initiators.",
+            len(changed),
+        ) % {"n": len(changed)}
+        if skipped:
+            message += " " + _("The others are not verified, or already shown: verify a signature first.")
+        self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+
+    @admin.action(description=_("Stop showing among the initiators"), permissions=["approve"])
+    def hide_initiator(self, request, queryset):
+        changed = moderation.signature_set_initiator(
+            signature_ids=queryset.values_list("pk", flat=True), initiator=False, actor=request.user
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d signature no longer shown among the initiators.",
+                "%(n)d signatures no longer shown among the initiators.",
+                len(changed),
+            )
+            % {"n": len(changed)},
+        )
 
     @admin.action(description=_("Remove the notable mark"), permissions=["moderate"])
     def unmark_notable(self, request, queryset):

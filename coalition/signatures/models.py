@@ -117,6 +117,9 @@ class Signature(models.Model):
         max_length=16, blank=True, db_index=True, help_text=_("Keyed hash of the signer's /24 (IPv4) or /48 (IPv6).")
     )
     notable = models.BooleanField(default=False, help_text=_("Shown first, in its own section of the list."))
+    initiator = models.BooleanField(
+        default=False, help_text=_("Shown at the top of the letter among its initiators (verified signatures only).")
+    )
     verification_method = models.CharField(max_length=20, choices=VerificationMethod.choices, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

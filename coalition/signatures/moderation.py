@@ -136,6 +136,10 @@ def signature_transition(*, signature_ids, to, actor=None, reason="", only_from=
         ]
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     counts_apply(deltas)
+    if moved:
+        # The letter page's cached names show states too ("verified", the initiators): a move between two listed
+        # states changes no count but must show.
+        forget_now_and_at_commit(*notable_preview_keys({letter_id for letter_id, _craft in deltas}))
     return moved, refused
 
 
@@ -337,6 +341,32 @@ def signature_set_notable(*, signature_ids, notable, actor):
     return ids
 
 
+@transaction.atomic
+def signature_set_initiator(*, signature_ids, initiator, actor):
+    """Show signatures among the letter's initiators, at the top of the letter page, or stop. Only verified
+    signatures are shown there (organisers vouch for them); a signature that stops being verified drops out of the
+    section by itself. Returns the ids that changed."""
+    candidates = Signature.objects.filter(pk__in=list(signature_ids)).exclude(initiator=initiator)
+    if initiator:
+        candidates = candidates.filter(status=Status.VERIFIED)
+    ids = list(candidates.values_list("pk", flat=True))
+    Signature.objects.filter(pk__in=ids).update(initiator=initiator)
+    letter_ids = Signature.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
+    forget_now_and_at_commit(*notable_preview_keys(letter_ids))
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditEvent.Action.NOTABLE,
+                signature_id=pk,
+                actor=actor,
+                reason="shown among the initiators" if initiator else "no longer shown among the initiators",
+            )
+            for pk in ids
+        ]
+    )
+    return ids
+
+
 def watchlist_recorded(*, actor, name, change):
     AuditEvent.objects.create(action=AuditEvent.Action.WATCHLIST, actor=actor, reason=f"{change}: {name}")
     watchlist_changed()
@@ -517,6 +547,9 @@ def organisation_set_status(*, organisation_ids, status, actor):
     Organisation.objects.filter(pk__in=ids).update(
         status=status, verified_by=actor if verified else None, verified_at=timezone.now() if verified else None
     )
+    # The letter page lists the verified organisations from the cache.
+    letter_ids = Organisation.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
+    forget_now_and_at_commit(*notable_preview_keys(letter_ids))
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(

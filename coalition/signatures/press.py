@@ -176,13 +176,15 @@ def corrections(request):
 @require_safe
 def press_page(request):
     """For journalists: the dated snapshots to cite and how to check them, the API, the feed, the embeds."""
-    snapshots = list(list_snapshots(letter=letter_current()))
+    letter = letter_current()
+    snapshots = list(list_snapshots(letter=letter))
     # Newest first: each row should link to the row below it. A day removed or inserted breaks that on the page.
     chain = [
         {"snapshot": newer, "breaks": n + 1 < len(snapshots) and newer.prev_sha256 != snapshots[n + 1].sha256}
         for n, newer in enumerate(snapshots)
     ]
     context = {
+        "press_contact": letter.press_contact,
         "chain": chain,
         "site": settings.SITE_URL,
         "crafts": Craft.choices,

@@ -309,9 +309,44 @@ def _notable_preview_key(letter_id, language):
     return f"signatures:notable-preview:{letter_id}:{language}"
 
 
+def _letter_people_key(letter_id, language):
+    return f"signatures:letter-people:{letter_id}:{language}"
+
+
 def notable_preview_keys(letter_ids):
-    """The cached previews of these letters, one per language (craft labels are translated)."""
-    return [_notable_preview_key(letter_id, code) for letter_id in letter_ids for code, _ in settings.LANGUAGES]
+    """The cached previews of these letters, one per language (craft labels are translated): the notable names and
+    the initiators and organisations the letter page shows."""
+    return [
+        key(letter_id, code)
+        for letter_id in letter_ids
+        for code, _ in settings.LANGUAGES
+        for key in (_notable_preview_key, _letter_people_key)
+    ]
+
+
+INITIATORS_SHOWN = 24
+ORGANISATIONS_ON_LETTER = 30
+
+
+def letter_people(*, letter):
+    """For the letter page, cached like the notable preview: the initiators (verified signatures organisers chose)
+    and the verified organisations that endorse it, each with public fields only."""
+    key = _letter_people_key(letter.pk, get_language())
+    people = cache.get(key)
+    if people is None:
+        initiators = (
+            signatory_list(letter=letter, verified=True)
+            .filter(initiator=True)
+            .order_by("confirmed_at", "id")[:INITIATORS_SHOWN]
+        )
+        people = {
+            "initiators": [signatory_public_dict(s) for s in initiators],
+            "organisations": [
+                organisation_public_dict(o) for o in _organisations_by_name(letter)[:ORGANISATIONS_ON_LETTER]
+            ],
+        }
+        cache.set(key, people, NOTABLE_PREVIEW_SECONDS)
+    return people
 
 
 def signatory_notable_preview(*, letter):

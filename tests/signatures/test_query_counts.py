@@ -83,11 +83,11 @@ def read(response):
 # page of them in list order (selectors.name_matches). SQLite filters the page with LIKE in the same query.
 SEARCH = 1 if connection.vendor == "postgresql" else 0
 
-# (path, queries cold, queries warm). Cold reads fill the letter (1 query), the counts (1), the switches (1) and the
-# letter page's notable preview (1) into the cache.
+# (path, queries cold, queries warm). Cold reads fill the letter (1 query), the counts (1), the switches (1), the
+# letter page's notable preview (1) and its initiators and organisations (2) into the cache.
 PUBLIC_PAGES = [
-    ("/", 4, 0),
-    ("/crafts/actor/", 4, 0),
+    ("/", 6, 0),
+    ("/crafts/actor/", 6, 0),
     ("/signed/", 0, 0),
     ("{confirm}", 1, 1),  # the token, its signature and the version signed, in one query
     ("/confirm/not-a-token/", 1, 1),
