@@ -242,3 +242,25 @@ def dead_broker():
     finally:
         celery_app.set_current()
         celery_app.conf.broker_url = old_url
+
+
+# Organisers are superusers (createorganiser); moderators are staff in the group a migration creates.
+@pytest.fixture
+def organiser(django_user_model):
+    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
+
+
+@pytest.fixture
+def second_organiser(django_user_model):
+    return django_user_model.objects.create_superuser("second", "second@example.org", "a-long-passphrase-1")
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    user = django_user_model.objects.create_user(
+        "moderator", "moderator@example.org", "a-long-passphrase-1", is_staff=True
+    )
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name="moderator"))
+    return user

@@ -318,51 +318,41 @@ def signature_release_busy(*, signature_ids, actor):
     return released, sorted(set(ids) - set(released))
 
 
-@transaction.atomic
 def signature_set_notable(*, signature_ids, notable, actor):
-    ids = list(
-        Signature.objects.filter(pk__in=list(signature_ids)).exclude(notable=notable).values_list("pk", flat=True)
+    return _signature_flag_set(
+        Signature.objects.filter(pk__in=list(signature_ids)),
+        flag="notable",
+        value=notable,
+        actor=actor,
+        reason="marked notable" if notable else "notable mark removed",
     )
-    Signature.objects.filter(pk__in=ids).update(notable=notable)
-    letter_ids = Signature.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
-    forget_now_and_at_commit(*notable_preview_keys(letter_ids))
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                action=AuditEvent.Action.NOTABLE,
-                signature_id=pk,
-                actor=actor,
-                reason="marked notable" if notable else "notable mark removed",
-            )
-            for pk in ids
-        ],
-        batch_size=1000,
-    )
-    return ids
 
 
-@transaction.atomic
 def signature_set_initiator(*, signature_ids, initiator, actor):
     """Show signatures among the letter's initiators, at the top of the letter page, or stop. Only verified
     signatures are shown there (organisers vouch for them); a signature that stops being verified drops out of the
     section by itself. Returns the ids that changed."""
-    candidates = Signature.objects.filter(pk__in=list(signature_ids)).exclude(initiator=initiator)
-    if initiator:
-        candidates = candidates.filter(status=Status.VERIFIED)
-    ids = list(candidates.values_list("pk", flat=True))
-    Signature.objects.filter(pk__in=ids).update(initiator=initiator)
+    chosen = Signature.objects.filter(pk__in=list(signature_ids))
+    return _signature_flag_set(
+        chosen.filter(status=Status.VERIFIED) if initiator else chosen,
+        flag="initiator",
+        value=initiator,
+        actor=actor,
+        reason="shown among the initiators" if initiator else "no longer shown among the initiators",
+    )
+
+
+@transaction.atomic
+def _signature_flag_set(signatures, *, flag, value, actor, reason):
+    """Set a display flag (notable, initiator) on `signatures`, audited; the cached names on the letter page are
+    forgotten. Returns the ids that changed."""
+    ids = list(signatures.exclude(**{flag: value}).values_list("pk", flat=True))
+    Signature.objects.filter(pk__in=ids).update(**{flag: value})
     letter_ids = Signature.objects.filter(pk__in=ids).values_list("letter_id", flat=True).distinct()
     forget_now_and_at_commit(*notable_preview_keys(letter_ids))
     AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                action=AuditEvent.Action.NOTABLE,
-                signature_id=pk,
-                actor=actor,
-                reason="shown among the initiators" if initiator else "no longer shown among the initiators",
-            )
-            for pk in ids
-        ]
+        [AuditEvent(action=AuditEvent.Action.NOTABLE, signature_id=pk, actor=actor, reason=reason) for pk in ids],
+        batch_size=1000,
     )
     return ids
 

@@ -151,21 +151,26 @@ class Window:
     previous_cursor: str | None
 
 
+# How the list can be ordered: (field, newest-first?) after the id that breaks ties.
+ORDERS = {"newest": ("confirmed_at", True), "name": ("name", False)}
+
+
 def signatory_window(*, signatures, after=None, before=None, size, sort="newest"):
     """One page of `signatures` (ordered newest first, or by name) by keyset, never OFFSET: every page costs the
     same at a million rows. `after`/`before` are cursors from a previous window."""
-    if sort == "name":
-        return _name_window(signatures=signatures, after=after, before=before, size=size)
-    if after:
-        moment, pk = cursor_decode(after)
-        # (confirmed_at, id) < (moment, pk), with the first half alone too so PostgreSQL can range-scan the index.
-        rows = signatures.filter(confirmed_at__lte=moment).filter(Q(confirmed_at__lt=moment) | Q(id__lt=pk))
-    elif before:
-        moment, pk = cursor_decode(before)
-        rows = signatures.filter(confirmed_at__gte=moment).filter(Q(confirmed_at__gt=moment) | Q(id__gt=pk))
-        rows = rows.order_by("confirmed_at", "id")
-    else:
-        rows = signatures
+    field, descending = ORDERS[sort]
+    decode = name_cursor_decode if sort == "name" else cursor_decode
+    rows = signatures
+    cursor = after or before
+    if cursor:
+        value, pk = decode(cursor)
+        # "after" goes on in the list's order, "before" back against it; on a descending list "on" is "down".
+        down = descending == bool(after)
+        lt, lte = ("lt", "lte") if down else ("gt", "gte")
+        # (field, id) past (value, pk), with the first half alone too so PostgreSQL can range-scan the index.
+        rows = rows.filter(**{f"{field}__{lte}": value}).filter(Q(**{f"{field}__{lt}": value}) | Q(**{f"id__{lt}": pk}))
+        if before:
+            rows = rows.order_by(*((field, "id") if descending else (f"-{field}", "-id")))
     items = list(rows[: size + 1])
     more = len(items) > size
     items = items[:size]
@@ -175,31 +180,8 @@ def signatory_window(*, signatures, after=None, before=None, size, sort="newest"
     has_previous = bool(after) or (bool(before) and more)
     return Window(
         items=items,
-        next_cursor=cursor_encode(items[-1]) if items and has_next else None,
-        previous_cursor=cursor_encode(items[0]) if items and has_previous else None,
-    )
-
-
-def _name_window(*, signatures, after, before, size):
-    if after:
-        name, pk = name_cursor_decode(after)
-        rows = signatures.filter(name__gte=name).filter(Q(name__gt=name) | Q(id__gt=pk))
-    elif before:
-        name, pk = name_cursor_decode(before)
-        rows = signatures.filter(name__lte=name).filter(Q(name__lt=name) | Q(id__lt=pk)).order_by("-name", "-id")
-    else:
-        rows = signatures
-    items = list(rows[: size + 1])
-    more = len(items) > size
-    items = items[:size]
-    if before:
-        items.reverse()
-    has_next = more if not before else True
-    has_previous = bool(after) or (bool(before) and more)
-    return Window(
-        items=items,
-        next_cursor=cursor_encode(items[-1], "name") if items and has_next else None,
-        previous_cursor=cursor_encode(items[0], "name") if items and has_previous else None,
+        next_cursor=cursor_encode(items[-1], sort) if items and has_next else None,
+        previous_cursor=cursor_encode(items[0], sort) if items and has_previous else None,
     )
 
 

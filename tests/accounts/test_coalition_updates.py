@@ -12,11 +12,6 @@ from coalition.mail.models import OutgoingMail
 
 
 @pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
-@pytest.fixture
 def subscriber(member):
     def _make(email, *, wants=True, **fields):
         user, signature = member(email, **fields)

@@ -3,16 +3,10 @@ launched, questions and answers, a press contact, and the organisations that end
 
 import datetime
 
-import pytest
 from bs4 import BeautifulSoup
 
 from coalition.signatures import moderation
 from coalition.signatures.models import Signature
-
-
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
 
 
 def _page(client, path="/"):

@@ -1,11 +1,4 @@
-import pytest
-
 from coalition.letters.models import LetterVersion
-
-
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
 
 
 def test_organisers_see_signatures_with_columns_filters_and_search(client, organiser, signature_factory):

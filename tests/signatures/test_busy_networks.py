@@ -29,11 +29,6 @@ def meeting(letter, settings, mailoutbox, django_capture_on_commit_callbacks):
     return _meeting
 
 
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
 def _status(email):
     return Signature.objects.get(email=email).status
 

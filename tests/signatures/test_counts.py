@@ -10,11 +10,6 @@ from tests.conftest import confirm_path
 Status = Signature.Status
 
 
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
 def _stats(client):
     return client.get("/api/v1/stats/").json()
 

@@ -8,11 +8,6 @@ from coalition.signatures import moderation
 from coalition.signatures.models import Signature
 
 
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
 def _page(client, path):
     response = client.get(path)
     assert response.status_code == 200, path

@@ -1,7 +1,6 @@
 """Fake famous names written with look-alike letters are held for two organisers, wherever a name comes in."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from coalition.signatures import moderation
@@ -9,25 +8,6 @@ from coalition.signatures.models import AuditEvent, NotableName, Signature
 from tests.conftest import confirm_path
 
 Status = Signature.Status
-
-
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
-@pytest.fixture
-def second_organiser(django_user_model):
-    return django_user_model.objects.create_superuser("second", "second@example.org", "a-long-passphrase-1")
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    user = django_user_model.objects.create_user(
-        "moderator", "moderator@example.org", "a-long-passphrase-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="moderator"))
-    return user
 
 
 def _sign_and_confirm(sign, client, mailoutbox, name):

@@ -3,7 +3,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
@@ -15,25 +14,6 @@ from tests.factories import signatures_imported
 
 Status = Signature.Status
 ALL = list(Status)
-
-
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
-
-
-@pytest.fixture
-def second_organiser(django_user_model):
-    return django_user_model.objects.create_superuser("second", "second@example.org", "a-long-passphrase-1")
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    user = django_user_model.objects.create_user(
-        "moderator", "moderator@example.org", "a-long-passphrase-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="moderator"))
-    return user
 
 
 def _in_state(factory, status):

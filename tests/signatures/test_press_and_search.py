@@ -5,7 +5,6 @@ import csv
 import io
 import re
 
-import pytest
 from bs4 import BeautifulSoup
 
 from coalition.signatures import moderation
@@ -50,11 +49,6 @@ def test_pages_name_an_icon_a_touch_icon_and_the_feed_which_all_answer(client, l
         assert response.status_code == 200 and response["Content-Type"].startswith(kind), link["href"]
     response = client.get(feed["href"])
     assert response.status_code == 200 and "atom" in response["Content-Type"]
-
-
-@pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser("organiser", "organiser@example.org", "a-long-passphrase-1")
 
 
 def test_feed_entries_have_permanent_tag_ids(client, letter, signature_factory, organiser, settings):
