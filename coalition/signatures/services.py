@@ -255,35 +255,38 @@ def signature_store(signature):
         return again, False
 
 
-def submission_process(*, submission_id):
-    """The worker's half of a sign form submission (submissions.signature_submit stored it): a new signature with
-    its confirmation mail, or the mail an address that already signed gets. Safe to run twice: the submission is
-    taken under a lock and deleted with the signature it became. Returns (signature, created), or None when there
-    was nothing (left) to do."""
+# Submissions one task takes at once: under a surge a task finds hundreds waiting, and one transaction for many is
+# what lets the worker keep up with the form (a task and a commit per signature did not).
+SUBMISSION_BATCH = 50
+
+
+def submission_process(*, submission_id=None):
+    """The worker's half of sign form submissions (submissions.signature_submit stores them): each becomes a new
+    signature with its confirmation mail, or the mail an address that already signed gets. Takes the named one
+    and the oldest others waiting, up to SUBMISSION_BATCH, under locks other workers skip, and deletes them with
+    the signatures they became: safe to run twice, nothing done twice. Returns how many were processed."""
     with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update(skip_locked=True)
-            .select_related("letter", "letter_version")
-            .filter(pk=submission_id)
-            .first()
+        # of=("self",): locking the letter and version rows joined in would make every worker wait for the others.
+        waiting = Submission.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "letter", "letter_version"
         )
-        if submission is None:
-            return None
-        signature = Signature(**{field: getattr(submission, field) for field in Submission.SIGNATURE_FIELDS})
-        try:
-            result = signature_store(signature)
-        except ValueError:
-            # The version was deleted between the form and the worker: nothing to sign any more.
-            logger.warning("submission %s: its letter version is gone; dropped", submission_id)
-            result = None
-        submission.delete()
-    return result
+        batch = list(waiting.filter(pk=submission_id)) if submission_id else []
+        batch += waiting.exclude(pk=submission_id or 0).order_by("created_at")[: SUBMISSION_BATCH - len(batch)]
+        for submission in batch:
+            signature = Signature(**{field: getattr(submission, field) for field in Submission.SIGNATURE_FIELDS})
+            try:
+                signature_store(signature)
+            except ValueError:
+                # The version was deleted between the form and the worker: nothing to sign any more.
+                logger.warning("submission %s: its letter version is gone; dropped", submission.pk)
+        Submission.objects.filter(pk__in=[submission.pk for submission in batch]).delete()
+    return len(batch)
 
 
 def submissions_waiting(*, older_than):
-    """Ids of submissions whose task was lost (broker down when they were made, worker killed)."""
-    cutoff = timezone.now() - older_than
-    return list(Submission.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("pk", flat=True))
+    """How many submissions have waited longer than `older_than`: their task was lost (broker down when they were
+    made, worker killed)."""
+    return Submission.objects.filter(created_at__lt=timezone.now() - older_than).count()
 
 
 @transaction.atomic

@@ -50,14 +50,16 @@ def recheck_channel_proofs():
 # On the `mail` queue (settings.CELERY_TASK_ROUTES): a confirmation mail waits behind it.
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def process_submission(submission_id):
-    result = services.submission_process(submission_id=submission_id)
-    return None if result is None else ("signed" if result[1] else "signed before")
+    return services.submission_process(submission_id=submission_id)
 
 
 @shared_task
 def process_waiting_submissions():
     """Run by beat: submissions whose task was lost are processed here, so no signature is lost with a broker."""
-    ids = services.submissions_waiting(older_than=SUBMISSION_GRACE)
-    for submission_id in ids:
-        services.submission_process(submission_id=submission_id)
-    return len(ids)
+    processed = 0
+    while services.submissions_waiting(older_than=SUBMISSION_GRACE):
+        done = services.submission_process()
+        if not done:
+            break  # the rest are being processed by a worker right now
+        processed += done
+    return processed
