@@ -136,9 +136,12 @@ def prepare():
     _, deleted = Signature.objects.filter(posted, status=Signature.Status.PENDING).delete()
     if deleted.get("signatures.Signature"):
         say(f"removed {deleted['signatures.Signature']} signatures posted by earlier runs")
-    submitted, _ = Submission.objects.filter(posted).delete()
-    if submitted:
-        say(f"removed {submitted} submissions posted by earlier runs")
+    # Every submission and owed mail here is an earlier run's (the timing probe's reach seeded addresses too): left
+    # waiting, they would make /healthz report signers waiting, and the worker would send them first.
+    submitted, _ = Submission.objects.all().delete()
+    owed, _ = OutgoingMail.objects.filter(status__in=[OutgoingMail.Status.QUEUED, OutgoingMail.Status.SENDING]).delete()
+    if submitted or owed:
+        say(f"removed {submitted} submissions and {owed} owed mails left by earlier runs")
     counted = SignatureCount.objects.filter(letter=letter).aggregate(n=Sum("n"))["n"] or 0
     if counted < ROWS:
         say(f"seeding {ROWS - counted:,} confirmed public signatures (COPY, indexes rebuilt after)")
