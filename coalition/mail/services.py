@@ -1,5 +1,6 @@
 """Queuing mail: an outbox row written in the caller's transaction, handed to the worker once that commits."""
 
+from django.conf import settings
 from django.db import transaction
 
 from .kinds import mail_kind
@@ -7,8 +8,20 @@ from .models import OutgoingMail
 from .tasks import bulk_mail_enqueue, mail_enqueue
 
 
-def mail_queue(*, kind, to, language="en", signature=None, organisation=None, subject="", body_text="", body_html=""):
-    """Record a mail we owe, in the caller's transaction; enqueue it once that commits.
+def mail_queue(
+    *,
+    kind,
+    to,
+    language="en",
+    signature=None,
+    organisation=None,
+    subject="",
+    body_text="",
+    body_html="",
+    enqueue=True,
+):
+    """Record a mail we owe, in the caller's transaction; enqueue it once that commits (`enqueue=False`: the caller
+    enqueues many at once, with mails_enqueue).
 
     Most kinds are rendered when sent, from the current state; `subject`/`body_*` carry a mail rendered now."""
     mail = OutgoingMail.objects.create(
@@ -21,8 +34,20 @@ def mail_queue(*, kind, to, language="en", signature=None, organisation=None, su
         body_text=body_text,
         body_html=body_html,
     )
-    transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk, kind=kind), robust=True)
+    if enqueue:
+        transaction.on_commit(lambda: mail_enqueue(mail_id=mail.pk, kind=kind), robust=True)
     return mail
+
+
+def mails_enqueue(mails):
+    """Once the caller's transaction commits, hand `mails` (queued with enqueue=False) to the worker: one task per
+    MAIL_BATCH_SIZE of them, each task sending a batch over one SMTP connection, instead of one task per mail."""
+    if not mails:
+        return
+    chunks = [mails[n : n + settings.MAIL_BATCH_SIZE] for n in range(0, len(mails), settings.MAIL_BATCH_SIZE)]
+    transaction.on_commit(
+        lambda: [mail_enqueue(mail_id=chunk[0].pk, kind=chunk[0].kind) for chunk in chunks], robust=True
+    )
 
 
 def mail_queue_bulk(mails):

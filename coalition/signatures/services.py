@@ -24,7 +24,7 @@ from publicsuffixlist import PublicSuffixList
 
 from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
-from coalition.mail.services import mail_queue
+from coalition.mail.services import mail_queue, mails_enqueue
 
 from .channel import FetchFailed, FetchRefused, fetch_text
 from .mailboxes import mailbox_key
@@ -227,9 +227,11 @@ def signature_create(**fields):
     return signature_store(signature_build(**fields))
 
 
-def signature_store(signature):
+def signature_store(signature, *, mails=None):
     """Store a built signature and owe its confirmation mail; for an inbox that already signed this letter, owe
-    the right mail to it instead. Only the mail differs (no enumeration). Returns (signature, created)."""
+    the right mail to it instead. Only the mail differs (no enumeration). Returns (signature, created).
+
+    With a `mails` list, the mail owed is added to it for the caller to enqueue with others (mails_enqueue)."""
     first_mail = settings.SIGNATURE_MAX_MAILS > 0
     signature.mails_sent = 1 if first_mail else 0
     try:
@@ -239,15 +241,20 @@ def signature_store(signature):
         with transaction.atomic():
             signature.save()
             if first_mail:
-                mail_queue(
+                mail = mail_queue(
                     kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION,
                     to=signature.email,
                     language=signature.language,
                     signature=signature,
+                    enqueue=mails is None,
                 )
+                if mails is not None:
+                    mails.append(mail)
         return signature, True
     except IntegrityError as exc:
-        again = _signature_submitted_again(letter=signature.letter, email=signature.email, language=signature.language)
+        again = _signature_submitted_again(
+            letter=signature.letter, email=signature.email, language=signature.language, mails=mails
+        )
         if again is None:
             # Not the address's earlier signature (that would be found): the version was deleted meanwhile, or the
             # earlier row was erased between the two statements.
@@ -272,14 +279,16 @@ def submission_process(*, submission_id=None):
         )
         batch = list(waiting.filter(pk=submission_id)) if submission_id else []
         batch += waiting.exclude(pk=submission_id or 0).order_by("created_at")[: SUBMISSION_BATCH - len(batch)]
+        mails = []
         for submission in batch:
             signature = Signature(**{field: getattr(submission, field) for field in Submission.SIGNATURE_FIELDS})
             try:
-                signature_store(signature)
+                signature_store(signature, mails=mails)
             except ValueError:
                 # The version was deleted between the form and the worker: nothing to sign any more.
                 logger.warning("submission %s: its letter version is gone; dropped", submission.pk)
         Submission.objects.filter(pk__in=[submission.pk for submission in batch]).delete()
+        mails_enqueue(mails)
     return len(batch)
 
 
@@ -290,7 +299,7 @@ def submissions_waiting(*, older_than):
 
 
 @transaction.atomic
-def _signature_submitted_again(*, letter, email, language):
+def _signature_submitted_again(*, letter, email, language, mails=None):
     """Same inbox, same letter (john.doe@gmail.com after johndoe@gmail.com): keep the first submission's details;
     mail the address it was signed with again, within its limits. None when the inbox has no signature of this
     letter."""
@@ -306,7 +315,9 @@ def _signature_submitted_again(*, letter, email, language):
             if signature.status == Signature.Status.PENDING
             else OutgoingMail.Kind.ALREADY_SIGNED
         )
-        mail_queue(kind=kind, to=email, language=language, signature=signature)
+        mail = mail_queue(kind=kind, to=email, language=language, signature=signature, enqueue=mails is None)
+        if mails is not None:
+            mails.append(mail)
     return signature
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 
 from coalition.letters.selectors import letter_current
@@ -47,10 +48,30 @@ def recheck_channel_proofs():
     return len(ids)
 
 
+# Set while a process_submission task is on its way (submissions.submission_enqueue): requests in between publish no
+# other. Should that task be lost, the key lapses and the next submission sends a new one.
+PROCESSING_KEY = "signatures:submissions:task-on-its-way"
+PROCESSING_KEY_SECONDS = 10
+# Batches one task processes before it makes way for the mail sends it queued.
+PROCESSING_ROUNDS = 4
+
+
 # On the `mail` queue (settings.CELERY_TASK_ROUTES): a confirmation mail waits behind it.
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def process_submission(submission_id):
-    return services.submission_process(submission_id=submission_id)
+def process_submission(submission_id=None):
+    """Process the submission named and others waiting, a few batches at a time. When more wait, the task queues
+    itself again behind what the queue holds by then, so the confirmations it just owed are sent in between."""
+    # Cleared first: a submission committed from now on sends a task of its own, so none is left behind.
+    cache.delete(PROCESSING_KEY)
+    processed = done = services.submission_process(submission_id=submission_id)
+    for _ in range(PROCESSING_ROUNDS - 1):
+        if done < services.SUBMISSION_BATCH:
+            return processed
+        done = services.submission_process()
+        processed += done
+    if done == services.SUBMISSION_BATCH and cache.add(PROCESSING_KEY, 0, PROCESSING_KEY_SECONDS):
+        process_submission.delay()
+    return processed
 
 
 @shared_task
