@@ -5,12 +5,11 @@ by them."""
 
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 
 from .models import Submission
 from .services import signature_build
-from .tasks import PROCESSING_KEY, PROCESSING_KEY_SECONDS, process_submission
+from .tasks import process_submission, processing_claim, processing_forget
 
 logger = logging.getLogger(__name__)
 
@@ -28,23 +27,13 @@ def signature_submit(**fields):
 
 def submission_enqueue(submission_id):
     """Make sure a task is on its way to process the waiting submissions. One task drains every submission waiting,
-    so a request that finds one already on its way (PROCESSING_KEY, which the task clears as it starts) publishes
-    none: under a surge, a task per signature cost the worker more than the signatures themselves. A dead broker is
-    not the signer's problem: the submission waits for tasks.process_waiting_submissions."""
-    try:
-        if not cache.add(PROCESSING_KEY, submission_id, PROCESSING_KEY_SECONDS):
-            return
-    except Exception:
-        logger.warning("Cache unavailable: enqueueing submission %s on its own", submission_id, exc_info=True)
+    so a request that finds one already on its way (tasks.PROCESSING_KEY, which the task clears as it starts)
+    publishes none: under a surge, a task per signature cost the worker more than the signatures themselves. A dead
+    broker is not the signer's problem: the submission waits for tasks.process_waiting_submissions."""
+    if not processing_claim():
+        return
     try:
         process_submission.delay(submission_id)
     except Exception:
         logger.warning("Could not enqueue submission %s; the periodic job will take it", submission_id, exc_info=True)
-        _forget_processing()
-
-
-def _forget_processing():
-    try:
-        cache.delete(PROCESSING_KEY)
-    except Exception:
-        logger.warning("Cache unavailable: the next submission enqueues its own task", exc_info=True)
+        processing_forget()

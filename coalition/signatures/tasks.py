@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from django.db import OperationalError
 from coalition.letters.selectors import letter_current
 
 from . import moderation, services
+
+logger = logging.getLogger(__name__)
 
 # A submission younger than this is still expected to be processed by its own task.
 SUBMISSION_GRACE = timedelta(seconds=60)
@@ -62,16 +65,37 @@ def process_submission(submission_id=None):
     """Process the submission named and others waiting, a few batches at a time. When more wait, the task queues
     itself again behind what the queue holds by then, so the confirmations it just owed are sent in between."""
     # Cleared first: a submission committed from now on sends a task of its own, so none is left behind.
-    cache.delete(PROCESSING_KEY)
+    processing_forget()
     processed = done = services.submission_process(submission_id=submission_id)
     for _ in range(PROCESSING_ROUNDS - 1):
         if done < services.SUBMISSION_BATCH:
             return processed
         done = services.submission_process()
         processed += done
-    if done == services.SUBMISSION_BATCH and cache.add(PROCESSING_KEY, 0, PROCESSING_KEY_SECONDS):
+    if done == services.SUBMISSION_BATCH and processing_claim():
         process_submission.delay()
     return processed
+
+
+def processing_claim():
+    """True when the caller is the one to send the next process_submission task. With the cache down, everyone is:
+    more tasks than needed, none missing."""
+    try:
+        if cache.add(PROCESSING_KEY, 1, PROCESSING_KEY_SECONDS):
+            return True
+        # add() also answers False when the cache is down (the cache ignores its errors, settings.REDIS_CACHE):
+        # then the key cannot be read either.
+        return cache.get(PROCESSING_KEY) is None
+    except Exception:
+        logger.warning("Cache unavailable: a submission task is sent without checking for one on its way")
+        return True
+
+
+def processing_forget():
+    try:
+        cache.delete(PROCESSING_KEY)
+    except Exception:
+        logger.warning("Cache unavailable: every submission sends its own task until it is back")
 
 
 @shared_task

@@ -39,3 +39,15 @@ def test_allauths_pages_speak_in_sentence_case(client, letter):
         buttons = [button.get_text(strip=True) for button in page.select("main button")]
         assert buttons and all(text[1:] == text[1:].lower() for text in buttons), buttons
         assert "Sign In" not in page.title.get_text()
+
+
+def test_the_other_account_pages_speak_in_sentence_case_too(client, member):
+    reset = BeautifulSoup(client.get("/accounts/password/reset/").text, "html.parser")
+    assert reset.h1.get_text(strip=True) == "Password reset"
+    user, _ = member("ada@example.org", name="Ada Lovelace")
+    client.force_login(user)
+    emails = BeautifulSoup(client.get("/accounts/email/").text, "html.parser")
+    assert emails.h1.get_text(strip=True) == "Email addresses"
+    assert "Make primary" in emails.get_text() and "Make Primary" not in emails.get_text()
+    sign_out = BeautifulSoup(client.get("/accounts/logout/").text, "html.parser")
+    assert [b.get_text(strip=True) for b in sign_out.select("main button")] == ["Sign out"]
