@@ -121,12 +121,17 @@ class AuditEventInline(admin.TabularInline):
 
 
 def _report(modeladmin, request, verb, moved, refused):
-    modeladmin.message_user(
-        request,
-        _("%(moved)d signatures %(verb)s; %(refused)d could not be (not allowed from their state).")
-        % {"moved": len(moved), "verb": verb, "refused": len(refused)},
-        messages.SUCCESS if moved else messages.WARNING,
-    )
+    message = ngettext("%(n)d signature %(verb)s.", "%(n)d signatures %(verb)s.", len(moved)) % {
+        "n": len(moved),
+        "verb": verb,
+    }
+    if refused:
+        message += " " + ngettext(
+            "%(n)d could not be: not allowed from its state.",
+            "%(n)d could not be: not allowed from their state.",
+            len(refused),
+        ) % {"n": len(refused)}
+    modeladmin.message_user(request, message, messages.SUCCESS if moved else messages.WARNING)
 
 
 def _transition_action(to, verb, description):
@@ -317,15 +322,16 @@ class SignatureAdmin(admin.ModelAdmin):
         released, kept = moderation.signature_release_busy(
             signature_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
-        self.message_user(
-            request,
-            _(
-                "%(released)d signatures released to the list; %(kept)d kept (not held for a busy network, "
-                "or a watchlisted name that needs two approvals)."
-            )
-            % {"released": len(released), "kept": len(kept)},
-            messages.SUCCESS if released else messages.WARNING,
-        )
+        message = ngettext(
+            "%(n)d signature released to the list.", "%(n)d signatures released to the list.", len(released)
+        ) % {"n": len(released)}
+        if kept:
+            message += " " + ngettext(
+                "%(n)d kept: not held for a busy network, or its name needs two approvals.",
+                "%(n)d kept: not held for a busy network, or their names need two approvals.",
+                len(kept),
+            ) % {"n": len(kept)}
+        self.message_user(request, message, messages.SUCCESS if released else messages.WARNING)
 
     @admin.action(description=_("Undo a rejection or fraud mark (back to the state before)"), permissions=["moderate"])
     def restore(self, request, queryset):
@@ -339,7 +345,11 @@ class SignatureAdmin(admin.ModelAdmin):
         changed = moderation.signature_set_notable(
             signature_ids=queryset.values_list("pk", flat=True), notable=True, actor=request.user
         )
-        self.message_user(request, _("%(n)d signatures marked notable.") % {"n": len(changed)})
+        self.message_user(
+            request,
+            ngettext("%(n)d signature marked notable.", "%(n)d signatures marked notable.", len(changed))
+            % {"n": len(changed)},
+        )
 
     @admin.action(description=_("Show among the initiators on the letter (verified only)"), permissions=["approve"])
     def show_initiator(self, request, queryset):
@@ -376,7 +386,11 @@ class SignatureAdmin(admin.ModelAdmin):
         changed = moderation.signature_set_notable(
             signature_ids=queryset.values_list("pk", flat=True), notable=False, actor=request.user
         )
-        self.message_user(request, _("%(n)d signatures no longer notable.") % {"n": len(changed)})
+        self.message_user(
+            request,
+            ngettext("%(n)d signature no longer notable.", "%(n)d signatures no longer notable.", len(changed))
+            % {"n": len(changed)},
+        )
 
     @admin.action(description=_("Export with email addresses (CSV, recorded)"), permissions=["export"])
     def export_csv(self, request, queryset):

@@ -51,3 +51,15 @@ def test_the_admins_actions_speak_the_organisers_language(client, organiser, sig
     page = client.get("/admin/signatures/signature/?status=all", HTTP_ACCEPT_LANGUAGE="fr").text
     assert "Vérifier — " in page
     assert "Verify — " not in page
+
+
+def test_admin_messages_count_in_the_right_number(client, organiser, signature_factory):
+    one = signature_factory(name="One Person")
+    client.force_login(organiser)
+    changelist = "/admin/signatures/signature/?status=all"
+    marked = client.post(changelist, {"action": "mark_notable", "_selected_action": [one.pk]}, follow=True)
+    assert "1 signature marked notable." in marked.text
+    rejected = client.post(changelist, {"action": "move_to_rejected", "_selected_action": [one.pk]}, follow=True)
+    assert "1 signature rejected." in rejected.text and "could not be" not in rejected.text
+    again = client.post(changelist, {"action": "move_to_rejected", "_selected_action": [one.pk]}, follow=True)
+    assert "0 signatures rejected. 1 could not be: not allowed from its state." in again.text

@@ -91,7 +91,7 @@ def test_organisers_release_a_busy_batch_in_one_action(meeting, settings, organi
         {"action": "release_busy", "_selected_action": [s.pk for s in held]},
         follow=True,
     )
-    assert "1 signatures released to the list; 1 kept" in response.text
+    assert "1 signature released to the list. 1 kept" in response.text
     assert _status("second@example.org") == Status.CONFIRMED
     # A famous name among them still needs its two approvals.
     assert _status("third@example.org") == Status.HELD
@@ -104,5 +104,5 @@ def test_releasing_leaves_other_holds_alone(signature_factory, organiser, client
     response = client.post(
         "/admin/signatures/signature/", {"action": "release_busy", "_selected_action": [watchlisted.pk]}, follow=True
     )
-    assert "0 signatures released to the list; 1 kept" in response.text
+    assert "0 signatures released to the list. 1 kept" in response.text
     assert Signature.objects.get(pk=watchlisted.pk).status == Status.HELD

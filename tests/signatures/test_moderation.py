@@ -165,7 +165,7 @@ def test_the_admin_actions_report_what_they_did_and_refused(client, organiser, s
     pending = signature_factory(pending=True)
     client.force_login(organiser)
     response = _post_action(client, "verify_known_personally", [confirmed, pending])
-    assert "1 signatures verified; 1 could not be" in response.text
+    assert "1 signature verified. 1 could not be: not allowed from its state." in response.text
     response = _post_action(client, "move_to_rejected", [confirmed])
     assert "1 signatures rejected" in response.text
 
