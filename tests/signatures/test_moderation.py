@@ -167,7 +167,7 @@ def test_the_admin_actions_report_what_they_did_and_refused(client, organiser, s
     response = _post_action(client, "verify_known_personally", [confirmed, pending])
     assert "1 signature verified. 1 could not be: not allowed from its state." in response.text
     response = _post_action(client, "move_to_rejected", [confirmed])
-    assert "1 signatures rejected" in response.text
+    assert "1 signature rejected." in response.text
 
 
 def test_a_burst_from_one_network_can_be_found_and_removed(
