@@ -185,9 +185,13 @@ def signatory_window(*, signatures, after=None, before=None, size, sort="newest"
     )
 
 
-def match_count(signatures, limit=1000):
-    """How many signatures match, counted up to `limit` and no further: a common name never costs a full count.
-    Returns (count, more) where `more` says there are more than `limit`."""
+def signatory_match_count(*, letter, q="", limit=1000, **filters):
+    """How many listed signatures the filters match, counted up to `limit` and no further, names through the trigram
+    index: a common surname never costs a walk of the whole list. Returns (count, more than `limit`)."""
+    filters.pop("sort", None)
+    signatures = signatory_list(letter=letter, **filters)
+    if q:
+        signatures = name_matches_indexed(signatures, q)
     n = signatures.order_by()[: limit + 1].count()
     return min(n, limit), n > limit
 
@@ -221,27 +225,36 @@ def _longest_word(q):
     return longest
 
 
-def name_matches(signatures, q):
-    """Names containing `q` (or, when `q` has no word of SEARCH_WORD_START_BELOW letters, with a word starting with
-    `q`). On PostgreSQL accent- and case-insensitive, through the trigram index on lower(coalition_unaccent(name));
-    elsewhere a case-insensitive LIKE."""
+def _folded(text):
+    return Lower(Unaccent(Value(text)))
+
+
+def name_matches_indexed(signatures, q):
+    """The names name_matches finds, through the trigram index only: what a count of them should read."""
     word_start = _longest_word(q) < SEARCH_WORD_START_BELOW
     if connection.vendor != "postgresql":
         if word_start:
             return signatures.filter(Q(name__istartswith=q) | Q(name__icontains=f" {q}"))
         return signatures.filter(name__icontains=q)
-
-    def folded(text):
-        return Lower(Unaccent(Value(text)))
-
-    search_name = Lower(Unaccent("name"))
     if word_start:
-        indexed = Q(search_name__startswith=folded(q)) | Q(search_name__contains=folded(f" {q}"))
-        position = StrIndex(Concat(Value(" "), search_name), folded(f" {q}"))
+        indexed = Q(search_name__startswith=_folded(q)) | Q(search_name__contains=_folded(f" {q}"))
     else:
-        indexed = Q(search_name__contains=folded(q))
-        position = StrIndex(search_name, folded(q))
-    matching = signatures.alias(search_name=search_name).filter(indexed)
+        indexed = Q(search_name__contains=_folded(q))
+    return signatures.alias(search_name=Lower(Unaccent("name"))).filter(indexed)
+
+
+def name_matches(signatures, q):
+    """Names containing `q` (or, when `q` has no word of SEARCH_WORD_START_BELOW letters, with a word starting with
+    `q`). On PostgreSQL accent- and case-insensitive, through the trigram index on lower(coalition_unaccent(name));
+    elsewhere a case-insensitive LIKE."""
+    matching = name_matches_indexed(signatures, q)
+    if connection.vendor != "postgresql":
+        return matching
+    search_name = Lower(Unaccent("name"))
+    if _longest_word(q) < SEARCH_WORD_START_BELOW:
+        position = StrIndex(Concat(Value(" "), search_name), _folded(f" {q}"))
+    else:
+        position = StrIndex(search_name, _folded(q))
     ids = list(matching.order_by().values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
     if len(ids) <= SEARCH_FEW_MATCHES:
         return signatures.filter(id__in=ids)
