@@ -185,6 +185,17 @@ def signatory_window(*, signatures, after=None, before=None, size, sort="newest"
     )
 
 
+def signatory_search(*, letter, limit=1000, **filters):
+    """The list for these filters and how many it holds, counted up to `limit` ((count, more than `limit`)). A name
+    search on PostgreSQL reads its matches' ids through the trigram index once, for both."""
+    q = filters.get("q")
+    if not q or connection.vendor != "postgresql":
+        return signatory_list(letter=letter, **filters), signatory_match_count(letter=letter, limit=limit, **filters)
+    ids = name_match_ids(signatory_list(letter=letter, **{**filters, "q": ""}), q)
+    matches = (min(len(ids), limit), len(ids) > limit)
+    return signatory_list(letter=letter, **filters, search_ids=ids), matches
+
+
 def signatory_match_count(*, letter, q="", limit=1000, **filters):
     """How many listed signatures the filters match, counted up to `limit` and no further, names through the trigram
     index: a common surname never costs a walk of the whole list. Returns (count, more than `limit`)."""
@@ -243,7 +254,12 @@ def name_matches_indexed(signatures, q):
     return signatures.alias(search_name=Lower(Unaccent("name"))).filter(indexed)
 
 
-def name_matches(signatures, q):
+def name_match_ids(signatures, q):
+    """Up to SEARCH_FEW_MATCHES + 1 ids of the names matching `q` among `signatures`, through the trigram index."""
+    return list(name_matches_indexed(signatures, q).order_by().values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
+
+
+def name_matches(signatures, q, ids=None):
     """Names containing `q` (or, when `q` has no word of SEARCH_WORD_START_BELOW letters, with a word starting with
     `q`). On PostgreSQL accent- and case-insensitive, through the trigram index on lower(coalition_unaccent(name));
     elsewhere a case-insensitive LIKE."""
@@ -255,7 +271,7 @@ def name_matches(signatures, q):
         position = StrIndex(Concat(Value(" "), search_name), _folded(f" {q}"))
     else:
         position = StrIndex(search_name, _folded(q))
-    ids = list(matching.order_by().values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
+    ids = name_match_ids(signatures, q) if ids is None else ids
     if len(ids) <= SEARCH_FEW_MATCHES:
         return signatures.filter(id__in=ids)
     # STRPOS, which the trigram index cannot serve: PostgreSQL walks the list in keyset order and stops after a
@@ -263,7 +279,10 @@ def name_matches(signatures, q):
     return signatures.alias(position=position).filter(position__gt=0)
 
 
-def signatory_list(*, letter, craft=None, q="", country=None, verified=None, notable=None, sort="newest"):
+def signatory_list(
+    *, letter, craft=None, q="", country=None, verified=None, notable=None, sort="newest", search_ids=None
+):
+    """The public list with these filters. `search_ids`: name_match_ids already read for `q` and these filters."""
     signatures = Signature.objects.publicly_listed().filter(letter=letter)
     if notable is not None:
         signatures = signatures.filter(notable=notable)
@@ -274,7 +293,7 @@ def signatory_list(*, letter, craft=None, q="", country=None, verified=None, not
     if verified is not None:
         signatures = signatures.filter(status=Signature.Status.VERIFIED if verified else Signature.Status.CONFIRMED)
     if q:
-        signatures = name_matches(signatures, q)
+        signatures = name_matches(signatures, q, ids=search_ids)
     ordering = ("name", "id") if sort == "name" else ("-confirmed_at", "-id")
     return signatures.only("id", *PUBLIC_FIELDS).order_by(*ordering)
 

@@ -33,9 +33,9 @@ from .selectors import (
     signatory_csv_rows,
     signatory_filters,
     signatory_list,
-    signatory_match_count,
     signatory_notable,
     signatory_notable_preview,
+    signatory_search,
     signatory_window,
     signature_counts,
 )
@@ -205,7 +205,12 @@ def signatory_page(request):
         error = None
     except FilterError as exc:
         filters, error = NO_FILTERS, str(exc)
-    listed = signatories_with_bios(signatory_list(letter=letter, **filters))
+    narrowed = {**filters, "sort": "newest"} != NO_FILTERS
+    if narrowed:
+        listed, matches = signatory_search(letter=letter, **filters)
+    else:
+        listed, matches = signatory_list(letter=letter, **filters), None
+    listed = signatories_with_bios(listed)
     try:
         window = signatory_window(
             signatures=listed,
@@ -219,7 +224,6 @@ def signatory_page(request):
         window = signatory_window(signatures=listed, size=settings.SIGNATORIES_PER_PAGE, sort=filters["sort"])
     counts = signature_counts(letter=letter)
     first_page = not request.GET.get("after") and not request.GET.get("before")
-    narrowed = {**filters, "sort": "newest"} != NO_FILTERS
     show_notable = first_page and not narrowed
     # A handful of notable names, then everyone: on a phone the list starts within the first screen.
     notable = (
@@ -232,7 +236,7 @@ def signatory_page(request):
         "notable": notable[:NOTABLE_SECTION_SIZE],
         "more_notable": len(notable) > NOTABLE_SECTION_SIZE,
         "narrowed": narrowed,
-        "matches": signatory_match_count(letter=letter, **filters) if narrowed and not error else None,
+        "matches": matches if not error else None,
         "sorts": [("newest", _("Newest first")), ("name", _("By name"))],
         "organisations": organisation_list(letter=letter) if show_notable else [],
         "window": window,

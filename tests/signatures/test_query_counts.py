@@ -96,13 +96,14 @@ PUBLIC_PAGES = [
     # A filtered list also counts its matches, up to a bound (list.html: "12 matches", "More than 1,000 matches").
     ("/signatories/?craft=writer", 4, 2),
     ("/signatories/?country=FR&verified=false", 4, 2),
-    ("/signatories/?q=person", 4 + SEARCH, 2 + SEARCH),
-    ("/signatories/?q=pe", 4 + SEARCH, 2 + SEARCH),  # two letters: the start of a word
+    # On PostgreSQL the search's ids through the trigram index also give the count (selectors.signatory_search).
+    ("/signatories/?q=person", 4, 2),
+    ("/signatories/?q=pe", 4, 2),  # two letters: the start of a word
     ("/signatories/?sort=name", 5, 3),
     ("/signatories/?sort=name&after={after_by_name}", 3, 1),
     ("/signatories/?after={after}", 3, 1),
     ("/signatories/?before={before}", 3, 1),
-    ("/signatories/?craft=writer&country=FR&q=person&after={after}", 4 + SEARCH, 2 + SEARCH),
+    ("/signatories/?craft=writer&country=FR&q=person&after={after}", 4, 2),
     ("/signatories.csv", 2, 1),
     ("/signatories.csv?craft=writer&country=FR&verified=false&q=person", 2 + SEARCH, 1 + SEARCH),
     ("/feeds/notable.atom", 2, 1),
