@@ -17,6 +17,7 @@ from coalition.mail.services import mail_queue_bulk
 from coalition.signatures.channel_proofs import channel_check_enqueue, channel_proof_start
 from coalition.signatures.models import Signature
 from coalition.signatures.moderation import (
+    SIGNER_WITHDRAWABLE,
     signature_erase_personal_data,
     signature_undo_withdrawal,
     signature_update_by_signer,
@@ -201,7 +202,7 @@ def member_signature_update(*, user, signature_id, name, affiliation, profile_ur
 def member_signature_withdrawable(*, user, signature_id):
     """The member's own signature, if it can be withdrawn now; Signature.DoesNotExist otherwise."""
     signature = _owned(user=user, signature_id=signature_id)
-    if signature.status not in (*Signature.LISTED_STATUSES, Signature.Status.HELD):
+    if signature.status not in SIGNER_WITHDRAWABLE:
         raise Signature.DoesNotExist
     return signature
 

@@ -44,10 +44,14 @@ def mails_enqueue(mails):
     MAIL_BATCH_SIZE of them, each task sending a batch over one SMTP connection, instead of one task per mail."""
     if not mails:
         return
-    chunks = [mails[n : n + settings.MAIL_BATCH_SIZE] for n in range(0, len(mails), settings.MAIL_BATCH_SIZE)]
-    transaction.on_commit(
-        lambda: [mail_enqueue(mail_id=chunk[0].pk, kind=chunk[0].kind) for chunk in chunks], robust=True
-    )
+    # A task sends the mail it names and the oldest others owed on its queue, up to MAIL_BATCH_SIZE.
+    firsts = mails[:: settings.MAIL_BATCH_SIZE]
+
+    def enqueue():
+        for mail in firsts:
+            mail_enqueue(mail_id=mail.pk, kind=mail.kind)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def mail_queue_bulk(mails):

@@ -15,7 +15,7 @@ from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from coalition.core.memo import forget_now_and_at_commit
+from coalition.core.memo import forget_now_and_at_commit, memo
 from coalition.letters.models import Letter
 from coalition.mail.models import OutgoingMail
 
@@ -63,8 +63,10 @@ def _prefix_digest(ip, secret):
 WATCHLIST_CACHE_KEY = "signatures:watchlist:v2"
 
 
+@memo()
 def watchlist():
-    """[(name, words)] of the watchlist, words as names.name_words sees them."""
+    """[(name, words)] of the watchlist, words as names.name_words sees them. Memoised for a moment: the admin's
+    queue and the worker's batches ask for each of the names they show or confirm."""
     listed = cache.get(WATCHLIST_CACHE_KEY)
     if listed is None:
         listed = [(name, names.name_words(name)) for name in NotableName.objects.values_list("name", flat=True)]
@@ -432,13 +434,17 @@ def signature_erase_personal_data(*, signature_ids):
     return len(ids)
 
 
+# What a signer may withdraw from their page: listed, or waiting for an organiser.
+SIGNER_WITHDRAWABLE = (*Signature.LISTED_STATUSES, Status.HELD)
+
+
 def signature_withdraw_by_signer(*, signature_ids):
     """The signer's own withdrawal, from their member page: off the list and out of the counts at once."""
     return signature_transition(
         signature_ids=signature_ids,
         to=Status.WITHDRAWN,
         reason="withdrawn by the signer (signed in)",
-        only_from=set(Signature.LISTED_STATUSES) | {Status.HELD},
+        only_from=set(SIGNER_WITHDRAWABLE),
     )
 
 

@@ -263,9 +263,8 @@ def name_matches(signatures, q, ids=None):
     """Names containing `q` (or, when `q` has no word of SEARCH_WORD_START_BELOW letters, with a word starting with
     `q`). On PostgreSQL accent- and case-insensitive, through the trigram index on lower(coalition_unaccent(name));
     elsewhere a case-insensitive LIKE."""
-    matching = name_matches_indexed(signatures, q)
     if connection.vendor != "postgresql":
-        return matching
+        return name_matches_indexed(signatures, q)
     search_name = Lower(Unaccent("name"))
     if _longest_word(q) < SEARCH_WORD_START_BELOW:
         position = StrIndex(Concat(Value(" "), search_name), _folded(f" {q}"))

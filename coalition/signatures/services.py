@@ -241,15 +241,13 @@ def signature_store(signature, *, mails=None):
         with transaction.atomic():
             signature.save()
             if first_mail:
-                mail = mail_queue(
+                _mail_owe(
+                    mails,
                     kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION,
                     to=signature.email,
                     language=signature.language,
                     signature=signature,
-                    enqueue=mails is None,
                 )
-                if mails is not None:
-                    mails.append(mail)
         return signature, True
     except IntegrityError as exc:
         again = _signature_submitted_again(
@@ -260,6 +258,13 @@ def signature_store(signature, *, mails=None):
             # earlier row was erased between the two statements.
             raise ValueError("the signature could not be stored") from exc
         return again, False
+
+
+def _mail_owe(mails, **fields):
+    """Queue a mail, enqueued on its own at commit; or, given a `mails` list, add it there to go with others."""
+    mail = mail_queue(**fields, enqueue=mails is None)
+    if mails is not None:
+        mails.append(mail)
 
 
 # Submissions one task takes at once: under a surge a task finds hundreds waiting, and one transaction for many is
@@ -315,9 +320,7 @@ def _signature_submitted_again(*, letter, email, language, mails=None):
             if signature.status == Signature.Status.PENDING
             else OutgoingMail.Kind.ALREADY_SIGNED
         )
-        mail = mail_queue(kind=kind, to=email, language=language, signature=signature, enqueue=mails is None)
-        if mails is not None:
-            mails.append(mail)
+        _mail_owe(mails, kind=kind, to=email, language=language, signature=signature)
     return signature
 
 
