@@ -123,7 +123,8 @@ def name_cursor_decode(cursor):
         kind, rest = _cursor_raw(cursor).split("|", 1)
         name, _, pk = rest.rpartition("|")
         pk = int(pk)
-        if kind != "n" or pk < 1:
+        # No name holds NUL (the name validator refuses control characters), and PostgreSQL cannot take one.
+        if kind != "n" or pk < 1 or "\x00" in name:
             raise ValueError("not a cursor we make")
     except (ValueError, binascii.Error, UnicodeError):
         raise _unknown_cursor() from None

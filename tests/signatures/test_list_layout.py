@@ -74,7 +74,16 @@ def test_the_list_can_be_read_in_order_of_name_page_after_page(client, letter, s
     assert Signature.objects.count() == len(seen), "every name once, none twice"
 
 
-@pytest.mark.parametrize("query", ["sort=oldest", "notable=maybe", "sort=name&after=not-a-cursor"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=oldest",
+        "notable=maybe",
+        "sort=name&after=not-a-cursor",
+        "sort=name&after=bnxhAGJ8NQ",  # "n|a\x00b|5": a name with NUL, which PostgreSQL cannot compare
+        "after=bnx4fDU",  # a name-order cursor on the newest-first list
+    ],
+)
 def test_a_bad_order_or_cursor_is_a_clear_error(client, letter, query):
     response = client.get(f"/signatories/?{query}")
     assert response.status_code == 400
