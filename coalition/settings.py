@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "coalition.signatures",
     "coalition.mail",
     "coalition.accounts",
+    "coalition.registry",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the others, so that it sees the answer's final cookies and Vary (coalition/core/http.py).
     "coalition.core.middleware.SharedCacheMiddleware",
+    "coalition.registry.middleware.reservation_headers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language is in the address (i18n_patterns in urls.py); elsewhere it follows Accept-Language.
     "coalition.core.middleware.LocaleMiddleware",
@@ -200,7 +202,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coalition.accounts.tasks.resume_coalition_updates",
         "schedule": timedelta(minutes=5),
     },
+    # Each picks only what is older than CHANNEL_RECHECK_INTERVAL / REGISTRY_SITE_RECHECK_INTERVAL.
+    "recheck-registry-places": {"task": "coalition.registry.tasks.recheck_places", "schedule": timedelta(hours=1)},
+    "recheck-registry-sites": {"task": "coalition.registry.tasks.recheck_sites", "schedule": timedelta(hours=1)},
 }
+# How often a member's own site is read again to see whether it still says what they declared.
+REGISTRY_SITE_RECHECK_INTERVAL = timedelta(days=env.int("REGISTRY_SITE_RECHECK_DAYS", default=7))
 
 # --- Mail -----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coalition.core.views import healthz
+from coalition.registry import urls as registry_urls
 
 # Organisers sign in through allauth, with its rate limits, like everyone else.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,6 +14,7 @@ admin.site.site_title = "Coalition organisers"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include((registry_urls.root_urlpatterns, "registry_root"))),
 ]
 
 # The language is in the address: English as it always was (/signatories/), French under /fr/ (/fr/signatories/).
@@ -22,6 +24,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("coalition.accounts.urls")),
+    path("", include("coalition.registry.urls")),
     path("", include("coalition.signatures.urls")),
     prefix_default_language=False,
 )

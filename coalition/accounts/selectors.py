@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
+from coalition.signatures.signals import signer_data_requested
 
 from .models import MemberProfile, UpdatesOptOut, address_key
 
@@ -72,6 +73,7 @@ def member_data(*, user):
     emails = member_emails(user=user)
     profile = MemberProfile.objects.filter(user=user).first()
     signatures = member_signatures(user=user).prefetch_related("audit_events")
+    sections = signer_data_requested.send(sender=Signature, signature_ids=[s.pk for s in signatures])
     return {
         "account": {
             "email_addresses": [
@@ -101,6 +103,7 @@ def member_data(*, user):
             {"kind": m.kind, "to": m.to, "status": m.status, "queued_at": m.created_at, "sent_at": m.sent_at}
             for m in OutgoingMail.objects.filter(to__in=emails).order_by("created_at")
         ],
+        **dict(answer for _receiver, answer in sections),
     }
 
 

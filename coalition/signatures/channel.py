@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import socket
 import time
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -64,10 +65,11 @@ def address_is_public(address):
     return _is_global(ip) and (embedded is None or _is_global(embedded))
 
 
-def public_addresses(host, port, resolve=socket.getaddrinfo):
+def public_addresses(host, port, resolve=socket.getaddrinfo, is_public=address_is_public):
     """Every address `host` resolves to, or FetchRefused if any of them is private, loopback, link-local or
     reserved (a name with one public and one private answer is refused too). `resolve` is getaddrinfo's
-    signature; tests pass their own, so no name is ever looked up outside the machine."""
+    signature; tests pass their own, so no name is ever looked up outside the machine (and, to reach a server on
+    this machine, their own `is_public`)."""
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -76,7 +78,7 @@ def public_addresses(host, port, resolve=socket.getaddrinfo):
     if not addresses:
         raise FetchFailed(gettext_noop("the site's name could not be found"))
     for address in addresses:
-        if not address_is_public(address):
+        if not is_public(address):
             raise FetchRefused(gettext_noop("the site is on a private or reserved network address"))
     return addresses
 
@@ -100,6 +102,20 @@ def _target(url):
 def http_get_pinned(*, scheme, address, host, port, target):
     """One GET to `address` (already checked) for `host`, TLS verified against the host name. Returns
     (status, location, text) with the body cut at CHANNEL_FETCH_MAX_BYTES and the whole read bounded in time."""
+    page = http_get_pinned_page(scheme=scheme, address=address, host=host, port=port, target=target)
+    return page.status, page.headers.get("Location"), page.text
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    status: int
+    headers: dict  # lower-case names
+    text: str
+
+
+def http_get_pinned_page(*, scheme, address, host, port, target):
+    """As http_get_pinned, with the answer's headers."""
     timeout = urllib3.Timeout(connect=5, read=settings.CHANNEL_FETCH_TIMEOUT)
     if scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
@@ -128,7 +144,9 @@ def http_get_pinned(*, scheme, address, host, port, target):
         raise FetchFailed(gettext_noop("the site did not answer in time or closed the connection")) from exc
     finally:
         pool.close()
-    return response.status, response.headers.get("Location"), bytes(body[:limit]).decode("utf-8", "replace")
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    text = bytes(body[:limit]).decode("utf-8", "replace")
+    return Page(url=f"{scheme}://{host}:{port}{target}", status=response.status, headers=headers, text=text)
 
 
 def fetch_text(url, resolve=socket.getaddrinfo):
@@ -144,4 +162,19 @@ def fetch_text(url, resolve=socket.getaddrinfo):
             logger.info("Channel check of %s: HTTP %s", url, status)
             raise FetchFailed(gettext_noop("the page answered with an error (it may be missing or private)"))
         return text
+    raise FetchFailed(gettext_noop("the link redirects too many times"))
+
+
+def fetch_page(url, *, resolve=socket.getaddrinfo, is_public=address_is_public):
+    """The answer at `url` (any status: a missing robots.txt is an answer too) with its headers, following a few
+    redirects, each hop checked as the first. `page.url` is where it was finally read."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        scheme, host, port, target = _target(url)
+        address = public_addresses(host, port, resolve, is_public)[0]
+        page = http_get_pinned_page(scheme=scheme, address=address, host=host, port=port, target=target)
+        location = page.headers.get("location")
+        if page.status in REDIRECTS and location:
+            url = urljoin(url, location)
+            continue
+        return Page(url=url, status=page.status, headers=page.headers, text=page.text)
     raise FetchFailed(gettext_noop("the link redirects too many times"))

@@ -31,6 +31,7 @@ from .models import (
     SignatureCount,
 )
 from .selectors import counts_cache_key, notable_preview_keys
+from .signals import personal_data_erased
 
 APPROVALS_NEEDED = 2
 Status = Signature.Status
@@ -431,6 +432,7 @@ def signature_erase_personal_data(*, signature_ids):
         public=False,
         ip_prefix_hash="",
     )
+    personal_data_erased.send(sender=Signature, signature_ids=ids)
     return len(ids)
 
 

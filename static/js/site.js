@@ -186,10 +186,19 @@
     var status = document.getElementById(button.getAttribute("data-status"));
     button.hidden = false;
     button.addEventListener("click", function () {
-      input.select();
+      // A field (the share link) or a block of text (the registry's snippets).
+      var text = "value" in input ? input.value : input.textContent;
+      if ("select" in input) {
+        input.select();
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(input);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+      }
       var done = function () { status.textContent = button.getAttribute("data-done"); };
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+        navigator.clipboard.writeText(text).then(done, function () { document.execCommand("copy"); done(); });
       } else {
         document.execCommand("copy");
         done();

@@ -84,10 +84,11 @@ def read(response):
 SEARCH = 1 if connection.vendor == "postgresql" else 0
 
 # (path, queries cold, queries warm). Cold reads fill the letter (1 query), the counts (1), the switches (1), the
-# letter page's notable preview (1) and its initiators and organisations (2) into the cache.
+# letter page's notable preview (1), its initiators and organisations (2) and the consent registry's counter (1) into
+# the cache.
 PUBLIC_PAGES = [
-    ("/", 6, 0),
-    ("/crafts/actor/", 6, 0),
+    ("/", 7, 0),
+    ("/crafts/actor/", 7, 0),
     ("/signed/", 0, 0),
     ("{confirm}", 1, 1),  # the token, its signature and the version signed, in one query
     ("/confirm/not-a-token/", 1, 1),
@@ -108,7 +109,7 @@ PUBLIC_PAGES = [
     ("/signatories.csv?craft=writer&country=FR&verified=false&q=person", 2 + SEARCH, 1 + SEARCH),
     ("/feeds/notable.atom", 2, 1),
     ("/corrections/", 1, 1),  # one grouped count; it reads no letter
-    ("/press/", 2, 1),
+    ("/press/", 3, 1),
     ("/press/snapshots/{today}.csv", 3, 2),  # its row, then its file from the database storage
     ("/embed/counter/", 2, 0),
     ("/badge.svg", 2, 0),

@@ -1,0 +1,219 @@
+"""Does the member's own site say what they declared? Read its robots.txt, ai.txt, /.well-known/tdmrep.json and
+home page (headers and <meta>) through the guarded fetcher and compare, per crawler and per file.
+
+The result is stored as data (codes, not sentences) so that each reader sees it in their language.
+"""
+
+import json
+from urllib.parse import urlsplit
+
+import http_sf
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from protego import Protego
+
+from coalition.signatures.channel import FetchFailed, FetchRefused
+
+from . import proofs, standards
+from .models import Declaration, Place
+
+# A place on a platform is the platform's site: its robots.txt is not the member's to change.
+PLATFORM_HOSTS = (
+    "youtube.com",
+    "youtu.be",
+    "bsky.app",
+    "x.com",
+    "twitter.com",
+    "instagram.com",
+    "tiktok.com",
+    "facebook.com",
+    "threads.net",
+    "linkedin.com",
+    "twitch.tv",
+    "vimeo.com",
+    "soundcloud.com",
+    "spotify.com",
+    "apple.com",
+    "substack.com",
+    "medium.com",
+    "patreon.com",
+    "github.com",
+)
+SITES_PER_DECLARATION = 5
+
+
+def is_platform(host):
+    return any(host == p or host.endswith("." + p) for p in PLATFORM_HOSTS)
+
+
+def own_sites(declaration):
+    """The origins of the member's own sites among the declaration's proven places."""
+    origins = []
+    for place in declaration.places.filter(status=Place.Status.VERIFIED).order_by("pk"):
+        if place.method not in (Place.Method.PAGE, Place.Method.DNS) or is_platform(place.host):
+            continue
+        parts = urlsplit(place.url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin not in origins:
+            origins.append(origin)
+    return origins[:SITES_PER_DECLARATION]
+
+
+def _get(fetch, url):
+    """(status, page) or (None, None) when the site could not be read."""
+    try:
+        page = fetch(url)
+    except (FetchFailed, FetchRefused):
+        return None, None
+    return page.status, page
+
+
+def _content_usage_prefs(value):
+    """{label: "y"|"n"} from a Content-Usage value, per the vocabulary's processing rules (unknowns dropped)."""
+    try:
+        parsed = http_sf.parse(value.encode(), tltype="dictionary")
+    except (http_sf.StructuredFieldError, ValueError, UnicodeError):
+        return {}
+    return {
+        key: str(item)
+        for key, (item, _params) in parsed.items()
+        if isinstance(item, http_sf.Token) and str(item) in ("y", "n")
+    }
+
+
+def _robots_content_usage(text):
+    """The Content-Usage preference robots.txt gives the whole site (the rule for "/" or with no path)."""
+    found = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if not sep or name.strip().lower() != "content-usage":
+            continue
+        value = value.split("#", 1)[0].strip()
+        if value.startswith("/"):
+            path, _sep, value = value.partition(" ")
+            if path not in ("/", "/*"):
+                continue
+        found.update(_content_usage_prefs(value.strip()))
+    return found
+
+
+def _tdmrep_file_reservation(text):
+    try:
+        rules = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(rules, list):
+        return None
+    for rule in rules:
+        if isinstance(rule, dict) and rule.get("location") in ("/", "/*", "*"):
+            value = rule.get("tdm-reservation")
+            return value if value in (0, 1) else None
+    return None
+
+
+def _meta(html, name):
+    soup = BeautifulSoup(html, "html.parser")
+    tag = soup.find("meta", attrs={"name": name})
+    return (tag.get("content") or "").strip() if tag else None
+
+
+def _item(file, status, **extra):
+    return {"file": file, "status": status, **extra}
+
+
+def site_report(origin, stances, *, fetch):
+    """What `origin` says, file by file, against `stances`."""
+    expected_blocked = {t for tokens in standards.blocked_crawlers(stances).values() for t in tokens}
+    want_usage = {"train-ai": "n" if standards.reserved(stances["training"]) else "y"}
+    want_usage["search"] = "n" if standards.reserved(stances["search"]) else "y"
+    want_tdm = standards.tdm_reservation(stances)
+    items, crawlers = [], []
+
+    status, page = _get(fetch, origin + "/robots.txt")
+    robots_text = page.text if status == 200 else ""
+    if status is None:
+        items.append(_item("robots.txt", "unreachable"))
+    robots = Protego.parse(robots_text)
+    for crawler in standards.crawler_list()["crawlers"]:
+        refused = not robots.can_fetch(origin + "/", crawler["token"])
+        expected = crawler["token"] in expected_blocked
+        crawlers.append(
+            {"token": crawler["token"], "purpose": crawler["purpose"], "expected_refused": expected, "refused": refused}
+        )
+    if status is not None:
+        wrong = [c for c in crawlers if c["expected_refused"] != c["refused"]]
+        if not wrong:
+            items.append(_item("robots.txt", "ok"))
+        elif any(c["refused"] and not c["expected_refused"] for c in wrong):
+            items.append(_item("robots.txt", "contradicts", crawlers=[c["token"] for c in wrong]))
+        else:
+            items.append(_item("robots.txt", "missing", crawlers=[c["token"] for c in wrong]))
+
+    status, page = _get(fetch, origin + "/ai.txt")
+    if status == 200:
+        ai_txt_refuses = not Protego.parse(page.text).can_fetch(origin + "/", "*")
+        agrees = ai_txt_refuses == standards.reserved(stances["training"])
+        items.append(_item("ai.txt", "ok" if agrees else "contradicts"))
+    else:
+        items.append(_item("ai.txt", "not used"))
+
+    status, page = _get(fetch, origin + "/.well-known/tdmrep.json")
+    file_value = _tdmrep_file_reservation(page.text) if status == 200 else None
+
+    status, home = _get(fetch, origin + "/")
+    header_value = meta_value = None
+    usage = _robots_content_usage(robots_text)
+    if status is not None and home is not None:
+        raw = (home.headers.get("tdm-reservation") or "").strip()
+        header_value = int(raw) if raw in ("0", "1") else None
+        if "content-usage" in home.headers:
+            usage.update(_content_usage_prefs(home.headers["content-usage"]))
+        if "html" in home.headers.get("content-type", "html"):
+            raw = _meta(home.text, "tdm-reservation")
+            meta_value = int(raw) if raw in ("0", "1") else None
+    # TDMRep: the header overrides the file, the page's <meta> overrides both.
+    effective = next((v for v in (meta_value, header_value, file_value) if v is not None), None)
+    if effective is None:
+        items.append(_item("tdmrep", "missing" if want_tdm else "not used"))
+    else:
+        items.append(_item("tdmrep", "ok" if effective == want_tdm else "contradicts", found=effective))
+    if not usage:
+        items.append(_item("content-usage", "missing"))
+    else:
+        agrees = all(usage.get(label) in (None, value) for label, value in want_usage.items())
+        complete = all(label in usage for label in want_usage)
+        items.append(
+            _item("content-usage", "ok" if agrees and complete else ("contradicts" if not agrees else "missing"))
+        )
+    return {"origin": origin, "items": items, "crawlers": crawlers}
+
+
+def site_check(*, declaration_id, fetch=None):
+    declaration = Declaration.objects.filter(pk=declaration_id, version__gt=0, withdrawn_at__isnull=True).first()
+    if declaration is None:
+        return "gone"
+    fetch = fetch or proofs.default_fetch
+    stances = declaration.stances()
+    sites = [site_report(origin, stances, fetch=fetch) for origin in own_sites(declaration)]
+    bad = {"missing", "contradicts", "unreachable"}
+    result = {
+        "checked_at": timezone.now().isoformat(),
+        "version": declaration.version,
+        "ok": bool(sites) and not any(item["status"] in bad for site in sites for item in site["items"]),
+        "sites": sites,
+    }
+    with transaction.atomic():
+        Declaration.objects.filter(pk=declaration.pk).update(site_check=result, site_checked_at=timezone.now())
+    return "ok" if result["ok"] else ("no site" if not sites else "differs")
+
+
+def sites_due(*, limit=500):
+    """Published declarations whose site was last read longer ago than REGISTRY_SITE_RECHECK_INTERVAL."""
+    cutoff = timezone.now() - settings.REGISTRY_SITE_RECHECK_INTERVAL
+    return list(
+        Declaration.objects.filter(version__gt=0, withdrawn_at__isnull=True, site_checked_at__lt=cutoff)
+        .order_by("site_checked_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,236 @@
+"""Reads of the consent registry: what the public, the API and the bulk download see."""
+
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from coalition.signatures.models import Craft
+
+from . import standards
+from .models import USES, Declaration, Place, Stance
+from .services import host_of
+
+COUNTER_CACHE_KEY = "registry:counter"
+COUNTER_SECONDS = 60
+PAGE_SIZE = 50
+
+
+class LookupError_(ValueError):
+    """A filter a person can correct; the message says how."""
+
+
+def registry_filters(params):
+    """Validated filters from a query string: url, domain, craft, training, search, tdm."""
+    filters = {}
+    url = (params.get("url") or "").strip()
+    if url:
+        if len(url) > 2000:
+            raise LookupError_(_("The address is too long."))
+        if "://" not in url:
+            url = "https://" + url
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise LookupError_(_("Give an http or https address to look up."))
+        filters["url"] = url
+    domain = (params.get("domain") or "").strip().lower().rstrip(".")
+    if domain:
+        if len(domain) > 253 or "/" in domain or " " in domain:
+            raise LookupError_(_("Give a domain name, such as example.org."))
+        filters["domain"] = domain.removeprefix("www.")
+    craft = (params.get("craft") or "").strip().lower()
+    if craft:
+        if craft not in Craft.values:
+            raise LookupError_(_("Unknown craft. Use one of: %(crafts)s.") % {"crafts": ", ".join(Craft.values)})
+        filters["craft"] = craft
+    for use in USES:
+        value = (params.get(use) or "").strip().lower()
+        if value:
+            if value not in Stance.values:
+                raise LookupError_(
+                    _("Unknown stance for %(use)s. Use one of: %(stances)s.")
+                    % {"use": use, "stances": ", ".join(Stance.values)}
+                )
+            filters[use] = value
+    after = (params.get("after") or "").strip()
+    if after:
+        if not after.isdigit() or len(after) > 18:
+            raise LookupError_(_("Unknown cursor: follow the next link as given."))
+        filters["after"] = int(after)
+    return filters
+
+
+def _host_matches(place_host, host):
+    return host == place_host or host.endswith("." + place_host)
+
+
+def _url_covers(place_url, url):
+    """A place covers the URL on its host at or below its own path (a channel page covers its videos)."""
+    place, target = urlsplit(place_url), urlsplit(url)
+    if not _host_matches(host_of(place_url), host_of(url)):
+        return False
+    base = place.path.rstrip("/")
+    if not base:
+        return True
+    return target.path == base or target.path.startswith(base + "/")
+
+
+def declarations_published():
+    return Declaration.objects.published().select_related("signature").order_by("-id")
+
+
+def declaration_search(filters):
+    """Published declarations matching the filters, newest first, paged by id: (rows, next_after)."""
+    rows = declarations_published()
+    host = None
+    if "url" in filters:
+        host = host_of(filters["url"])
+    elif "domain" in filters:
+        host = filters["domain"]
+    if host:
+        # The host and each parent domain: a place on example.org covers blog.example.org.
+        labels = host.split(".")
+        candidates = {".".join(labels[i:]) for i in range(len(labels) - 1)} | {host}
+        rows = rows.filter(places__host__in=candidates, places__status=Place.Status.VERIFIED).distinct()
+    if "craft" in filters:
+        rows = rows.filter(signature__craft=filters["craft"])
+    for use in USES:
+        if use in filters:
+            rows = rows.filter(**{use: filters[use]})
+    if "after" in filters:
+        rows = rows.filter(id__lt=filters["after"])
+    rows = list(rows.prefetch_related("places")[: PAGE_SIZE + 1])
+    if "url" in filters:
+        rows = [d for d in rows if any(_url_covers(p.url, filters["url"]) for p in d.places.all() if p.verified)]
+    following = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], following
+
+
+def place_public_dict(place):
+    return {
+        "url": place.url,
+        "domain": place.host,
+        "proof": place.method,
+        "verified": place.verified,
+        "verified_at": place.verified_at.isoformat() if place.verified_at else None,
+    }
+
+
+def declaration_public_dict(declaration):
+    """The public face of a declaration: the stance, the places, the date and version. Never an address of the
+    member's unless they chose to show a licensing contact."""
+    stances = declaration.stances()
+    urls = standards.declaration_urls(declaration)
+    check = declaration.site_check or {}
+    return {
+        "id": declaration.public_id,
+        "url": urls["page"],
+        "name": declaration.signature.name,
+        "craft": declaration.signature.craft,
+        "version": declaration.version,
+        "updated_at": declaration.updated_at.isoformat(),
+        "training": declaration.training,
+        "training_scope": declaration.training_scope,
+        "search": declaration.search,
+        "tdm": declaration.tdm,
+        "licensing_contact": declaration.licensing_contact if declaration.contact_public else "",
+        "places": [place_public_dict(p) for p in declaration.places.all()],
+        "tdm_reservation": standards.tdm_reservation(stances),
+        "tdm_policy": urls["tdm_policy"] if standards.tdm_policy_wanted(stances) else None,
+        "content_usage": standards.content_usage(stances),
+        "site_says_it": check.get("ok") if check.get("version") == declaration.version else None,
+    }
+
+
+BULK_COLUMNS = (
+    "id",
+    "url",
+    "name",
+    "craft",
+    "version",
+    "updated_at",
+    "training",
+    "training_scope",
+    "search",
+    "tdm",
+    "licensing_contact",
+    "place_url",
+    "place_domain",
+    "place_verified",
+    "tdm_reservation",
+    "content_usage",
+)
+
+
+def bulk_rows():
+    """Every published declaration, one dict each, read in batches (a download never holds the registry)."""
+    queryset = declarations_published().prefetch_related("places")
+    yield from (declaration_public_dict(d) for d in queryset.iterator(chunk_size=500))
+
+
+def registry_counter():
+    """{"creators": N reserving AI training, "channels": M verified places they cover}, cached a minute."""
+    figures = cache.get(COUNTER_CACHE_KEY)
+    if figures is None:
+        reserving = Declaration.objects.published().exclude(training=Stance.ALLOWED)
+        figures = reserving.aggregate(
+            creators=Count("pk", distinct=True),
+            channels=Count("places", filter=Q(places__status=Place.Status.VERIFIED), distinct=True),
+        )
+        cache.set(COUNTER_CACHE_KEY, figures, COUNTER_SECONDS)
+    return figures
+
+
+def registry_figures():
+    """For organisers: published declarations by craft and by training stance."""
+    published = Declaration.objects.published()
+    by_craft = dict(published.values_list("signature__craft").annotate(n=Count("pk")).order_by())
+    by_stance = {use: dict(published.values_list(use).annotate(n=Count("pk")).order_by()) for use in USES}
+    return {"by_craft": by_craft, "by_stance": by_stance, "total": published.count()}
+
+
+def registry_member_data(sender, *, signature_ids, **kwargs):
+    """The member's places and declarations, every version, for their data download."""
+    places = Place.objects.filter(signature_id__in=signature_ids).order_by("pk")
+    declarations = Declaration.objects.filter(signature_id__in=signature_ids).prefetch_related("versions")
+    return "consent_registry", {
+        "places": [
+            {
+                "url": p.url,
+                "proof": p.method,
+                "status": p.status,
+                "verified_at": p.verified_at,
+                "checked_at": p.checked_at,
+            }
+            for p in places
+        ],
+        "declarations": [
+            {
+                "public_id": d.public_id,
+                "hidden_by_organisers": d.hidden_at is not None,
+                "withdrawn_at": d.withdrawn_at,
+                "site_check": d.site_check,
+                "versions": [
+                    {
+                        "number": v.number,
+                        "created_at": v.created_at,
+                        "training": v.training,
+                        "training_scope": v.training_scope,
+                        "search": v.search,
+                        "tdm": v.tdm,
+                        "licensing_contact": v.licensing_contact,
+                        "contact_public": v.contact_public,
+                        "places": v.place_urls,
+                        "withdrawn": v.withdrawn,
+                    }
+                    for v in d.versions.all()
+                ],
+            }
+            for d in declarations
+        ],
+    }

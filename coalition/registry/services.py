@@ -1,0 +1,270 @@
+"""Writes of the consent registry: places proven, declarations made, changed, withdrawn, hidden."""
+
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coalition.signatures.channel_proofs import CHANNEL_PROOF_PREFIX
+from coalition.signatures.models import Signature
+
+from .models import (
+    CONTACT_MAX_LENGTH,
+    USES,
+    Declaration,
+    DeclarationAudit,
+    DeclarationVersion,
+    Place,
+    Stance,
+    TrainingScope,
+)
+from .tasks import check_place, check_site
+
+PLACE_TOKEN_PREFIX = CHANNEL_PROOF_PREFIX  # one prefix for every proof the site gives
+PLACE_CHECK_COOLDOWN = timedelta(minutes=1)
+PLACES_PER_MEMBER = 20
+# Who may declare: a signature that counts (confirmed or verified). Held ones wait for an organiser first.
+DECLARING_STATUSES = Signature.LISTED_STATUSES
+
+
+class RegistryError(Exception):
+    """What a member asked for cannot be done; the message is for them, in their language."""
+
+
+def host_of(url):
+    """The host a lookup by domain matches: lower case, no port, no leading "www."."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def place_url_clean(url, method):
+    """The place as stored: an http(s) URL; a domain for a DNS proof becomes https://domain/."""
+    url = (url or "").strip()
+    if not url:
+        raise RegistryError(_("Give the address of your channel or site."))
+    if len(url) > 500:
+        raise RegistryError(_("That address is too long (500 characters at most)."))
+    if method == Place.Method.DNS and "://" not in url:
+        url = f"https://{url.strip('/')}/"
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise RegistryError(_("Give a full http or https address, such as https://example.org/.")) from None
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise RegistryError(_("An address with a user name or password cannot be checked."))
+    if method == Place.Method.DNS:
+        url = f"https://{parts.hostname}/"
+    return url
+
+
+def declarable_signature(signatures):
+    """The signature a member declares with: their newest that counts, or None."""
+    for signature in signatures:
+        if signature.status in DECLARING_STATUSES:
+            return signature
+    return None
+
+
+def _declaration_for(signature):
+    declaration = Declaration.objects.select_for_update().filter(signature=signature).first()
+    if declaration is None:
+        declaration = Declaration.objects.create(
+            signature=signature,
+            public_id=secrets.token_hex(6),
+            training=Stance.RESERVED,
+            search=Stance.ALLOWED,
+            tdm=Stance.RESERVED,
+            updated_at=timezone.now(),
+        )
+    return declaration
+
+
+@transaction.atomic
+def declaration_draft(*, signature):
+    """The member's declaration row, created (unpublished, version 0) the first time they need its address: a
+    rel="me" link points at it before anything is declared."""
+    if signature.status not in DECLARING_STATUSES:
+        raise RegistryError(_("Only a confirmed signature can make a declaration."))
+    return _declaration_for(signature)
+
+
+@transaction.atomic
+def place_add(*, signature, url, method):
+    """Name a place to prove; the check runs after commit."""
+    if signature.status not in DECLARING_STATUSES:
+        raise RegistryError(_("Only a confirmed signature can add places."))
+    if method not in Place.Method.values:
+        raise RegistryError(_("Choose how to prove the place from the list."))
+    url = place_url_clean(url, method)
+    if Place.objects.filter(signature=signature, url=url).exists():
+        raise RegistryError(_("That place is already on your list."))
+    if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
+        raise RegistryError(_("You have reached the limit of places; remove one first."))
+    _declaration_for(signature)  # a rel="me" proof links to its page
+    place = Place.objects.create(
+        signature=signature,
+        url=url,
+        host=host_of(url),
+        method=method,
+        token=PLACE_TOKEN_PREFIX + secrets.token_urlsafe(16),
+    )
+    transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
+    return place
+
+
+def place_check_enqueue(*, place):
+    """Queue a check unless one ran a moment ago (a button pressed over and over fetches nothing more)."""
+    if place.checked_at and timezone.now() - place.checked_at < PLACE_CHECK_COOLDOWN:
+        return False
+    transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
+    return True
+
+
+def site_check_enqueue(*, declaration):
+    """Read the member's site again, unless it was read a moment ago."""
+    checked = declaration.site_checked_at
+    if checked and timezone.now() - checked < PLACE_CHECK_COOLDOWN:
+        return False
+    transaction.on_commit(lambda: check_site.delay(declaration.pk), robust=True)
+    return True
+
+
+@transaction.atomic
+def place_remove(*, signature, place_id):
+    place = Place.objects.filter(signature=signature, pk=place_id).first()
+    if place is None:
+        raise RegistryError(_("That place is not on your list."))
+    declaration = Declaration.objects.select_for_update().filter(signature=signature).first()
+    covered = declaration is not None and declaration.places.filter(pk=place.pk).exists()
+    place.delete()
+    if covered and declaration.version:
+        # The published declaration no longer covers it: that is a new version.
+        _version_write(declaration, withdrawn=declaration.withdrawn_at is not None)
+
+
+def _contact_clean(contact):
+    contact = (contact or "").strip()
+    if not contact:
+        return ""
+    if len(contact) > CONTACT_MAX_LENGTH:
+        raise RegistryError(
+            _("The licensing contact is too long (%(n)d characters at most).") % {"n": CONTACT_MAX_LENGTH}
+        )
+    if "@" in contact and "://" not in contact:
+        try:
+            EmailValidator()(contact.removeprefix("mailto:"))
+        except ValidationError:
+            raise RegistryError(
+                _("The licensing contact must be an http or https address or an email address.")
+            ) from None
+        return contact.removeprefix("mailto:")
+    try:
+        URLValidator(schemes=["http", "https"])(contact)
+    except ValidationError:
+        raise RegistryError(_("The licensing contact must be an http or https address or an email address.")) from None
+    return contact
+
+
+def _version_write(declaration, *, withdrawn=False):
+    now = timezone.now()
+    declaration.version += 1
+    declaration.updated_at = now
+    declaration.save(update_fields=["version", "updated_at"])
+    DeclarationVersion.objects.create(
+        declaration=declaration,
+        number=declaration.version,
+        training="" if withdrawn else declaration.training,
+        training_scope="" if withdrawn else declaration.training_scope,
+        search="" if withdrawn else declaration.search,
+        tdm="" if withdrawn else declaration.tdm,
+        licensing_contact="" if withdrawn else declaration.licensing_contact,
+        contact_public=False if withdrawn else declaration.contact_public,
+        place_urls=[] if withdrawn else sorted(declaration.places.values_list("url", flat=True)),
+        withdrawn=withdrawn,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def declaration_save(*, signature, training, training_scope, search, tdm, licensing_contact, contact_public, place_ids):
+    """Publish the member's stance over the places they choose: a new version, the old ones kept."""
+    if signature.status not in DECLARING_STATUSES:
+        raise RegistryError(_("Only a confirmed signature can make a declaration."))
+    stances = {"training": training, "search": search, "tdm": tdm}
+    for use in USES:
+        if stances[use] not in Stance.values:
+            raise RegistryError(_("Choose one of the stances offered for each use."))
+    if training_scope not in TrainingScope.values:
+        raise RegistryError(_("Choose whether your training stance covers all AI or generative AI only."))
+    contact = _contact_clean(licensing_contact)
+    if Stance.LICENSED in stances.values() and not contact:
+        raise RegistryError(_("Licensed on request needs a licensing contact: an address or a web page."))
+    try:
+        wanted = {int(pk) for pk in place_ids}
+    except (TypeError, ValueError):
+        raise RegistryError(_("Choose places from your list.")) from None
+    places = list(Place.objects.filter(signature=signature, pk__in=wanted))
+    if len(places) != len(wanted):
+        raise RegistryError(_("Choose places from your list."))
+    if any(not place.verified for place in places):
+        raise RegistryError(_("A place can be declared for only once it is proven to be yours."))
+    if not places:
+        raise RegistryError(_("Choose at least one proven place your declaration covers."))
+    declaration = _declaration_for(signature)
+    declaration.training, declaration.training_scope = training, training_scope
+    declaration.search, declaration.tdm = search, tdm
+    declaration.licensing_contact, declaration.contact_public = contact, bool(contact_public and contact)
+    declaration.withdrawn_at = None
+    declaration.save()
+    declaration.places.set(places)
+    _version_write(declaration)
+    transaction.on_commit(lambda: check_site.delay(declaration.pk), robust=True)
+    return declaration
+
+
+@transaction.atomic
+def declaration_withdraw(*, signature):
+    declaration = Declaration.objects.select_for_update().filter(signature=signature).first()
+    if declaration is None or not declaration.version or declaration.withdrawn_at:
+        raise RegistryError(_("You have no declaration to withdraw."))
+    declaration.withdrawn_at = timezone.now()
+    declaration.save(update_fields=["withdrawn_at"])
+    _version_write(declaration, withdrawn=True)
+    return declaration
+
+
+@transaction.atomic
+def declaration_hide(*, declaration_ids, actor, reason):
+    """An organiser takes abusive declarations off the public registry; audited, the member's own page unchanged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistryError(_("Say why the declaration is hidden."))
+    now = timezone.now()
+    rows = list(Declaration.objects.select_for_update().filter(pk__in=declaration_ids, hidden_at__isnull=True))
+    for declaration in rows:
+        declaration.hidden_at, declaration.hidden_reason = now, reason
+        declaration.save(update_fields=["hidden_at", "hidden_reason"])
+        DeclarationAudit.objects.create(declaration=declaration, actor=actor, action="hide", reason=reason)
+    return len(rows)
+
+
+@transaction.atomic
+def declaration_show(*, declaration_ids, actor):
+    rows = list(Declaration.objects.select_for_update().filter(pk__in=declaration_ids, hidden_at__isnull=False))
+    for declaration in rows:
+        declaration.hidden_at, declaration.hidden_reason = None, ""
+        declaration.save(update_fields=["hidden_at", "hidden_reason"])
+        DeclarationAudit.objects.create(declaration=declaration, actor=actor, action="show")
+    return len(rows)
+
+
+def registry_erase(sender, *, signature_ids, **kwargs):
+    """A signer's personal data was erased: their places and declaration (with its history) go too."""
+    Declaration.objects.filter(signature_id__in=signature_ids).delete()
+    Place.objects.filter(signature_id__in=signature_ids).delete()

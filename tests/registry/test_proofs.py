@@ -1,0 +1,116 @@
+"""Each platform's proof, read from servers on this machine through the guarded fetcher."""
+
+from functools import partial
+
+import pytest
+
+from coalition.registry import proofs
+from coalition.registry.models import Place
+from coalition.registry.services import declaration_draft
+from coalition.signatures.channel import fetch_page
+
+pytestmark = pytest.mark.django_db
+PROOF_TEXT = "creators-coalition-verify-abc"
+
+
+def place(signature, url, method, token=None):
+    return Place.objects.create(
+        signature=signature, url=url, host=url.split("/")[2].split(":")[0], method=method, token=token or PROOF_TEXT
+    )
+
+
+@pytest.fixture
+def signature(member):
+    return member("pat@example.org", name="Pat Podcaster", craft="podcaster")[1]
+
+
+def test_a_fediverse_profile_links_back_with_rel_me(signature, local_web, settings):
+    declaration = declaration_draft(signature=signature)
+    profile = place(signature, local_web.url("mastodon.test", "/@pat"), Place.Method.REL_ME)
+    page = f"{settings.SITE_URL}/registry/{declaration.public_id}/"
+    local_web.serve("/@pat", f'<a href="{page}">me</a>', host="mastodon.test")
+    assert proofs.place_check(place_id=profile.pk) == Place.Status.FAILED  # a link without rel="me" proves nothing
+    local_web.serve("/@pat", f'<a rel="nofollow me" href="{page}">me</a>', host="mastodon.test")
+    assert proofs.place_check(place_id=profile.pk) == Place.Status.VERIFIED
+
+
+def test_a_podcast_feed_carries_the_token_in_podcast_txt(signature, local_web):
+    feed = place(signature, local_web.url("feeds.test", "/pat.xml"), Place.Method.PODCAST)
+    body = '<rss xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><podcast:txt purpose="{p}">{t}</podcast:txt></channel></rss>'
+    local_web.serve("/pat.xml", body.format(p="other", t=feed.token), host="feeds.test")
+    assert proofs.place_check(place_id=feed.pk) == Place.Status.FAILED
+    local_web.serve("/pat.xml", body.format(p="verify", t=feed.token), host="feeds.test")
+    assert proofs.place_check(place_id=feed.pk) == Place.Status.VERIFIED
+
+
+def test_a_domain_is_proven_by_a_dns_txt_record(signature, local_web):
+    domain = place(signature, "https://pat.test/", Place.Method.DNS)
+    local_web.txt["pat.test"] = ["v=spf1 -all"]
+    assert proofs.place_check(place_id=domain.pk) == Place.Status.FAILED
+    local_web.txt["pat.test"] = ["v=spf1 -all", domain.token]
+    assert proofs.place_check(place_id=domain.pk) == Place.Status.VERIFIED
+
+
+def _bluesky_here(local_web):
+    """bsky.app's profile page, served here: the fetch of https://bsky.app/... reads the local server."""
+    real = proofs.default_fetch
+
+    def fetch(url):
+        if url.startswith("https://bsky.app/"):
+            url = local_web.url("bsky.test", url.removeprefix("https://bsky.app"))
+        return real(url)
+
+    return fetch
+
+
+def test_a_bluesky_profile_carries_the_token_in_its_description(signature, local_web):
+    profile = place(signature, "https://bsky.app/profile/pat.bsky.social", Place.Method.BLUESKY)
+    local_web.serve(
+        "/profile/pat.bsky.social", f'<meta name="description" content="Podcaster. {profile.token}">', host="bsky.test"
+    )
+    assert proofs.place_check(place_id=profile.pk, fetch=_bluesky_here(local_web)) == Place.Status.VERIFIED
+
+
+def test_a_bluesky_handle_on_a_proven_domain_is_proof(signature, local_web):
+    place(signature, "https://pat.test/", Place.Method.DNS).__class__.objects.filter(host="pat.test").update(
+        status="verified"
+    )
+    profile = place(
+        signature, "https://bsky.app/profile/pat.test", Place.Method.BLUESKY, token="creators-coalition-verify-x"
+    )
+    local_web.serve("/profile/pat.test", "<p>no token here</p>", host="bsky.test")
+    fetch = _bluesky_here(local_web)
+    assert proofs.place_check(place_id=profile.pk, fetch=fetch) == Place.Status.FAILED
+    local_web.txt["_atproto.pat.test"] = ["did=did:plc:abc123"]
+    assert proofs.place_check(place_id=profile.pk, fetch=fetch) == Place.Status.VERIFIED
+
+
+def test_a_bluesky_handle_on_someone_elses_domain_is_no_proof(signature, local_web):
+    profile = place(signature, "https://bsky.app/profile/famous.test", Place.Method.BLUESKY)
+    local_web.serve("/profile/famous.test", "<p>Famous</p>", host="bsky.test")
+    local_web.txt["_atproto.famous.test"] = ["did=did:plc:famous"]
+    assert proofs.place_check(place_id=profile.pk, fetch=_bluesky_here(local_web)) == Place.Status.FAILED
+
+
+def test_a_place_on_a_private_address_is_refused_by_the_guarded_fetcher(signature, local_web):
+    local_web.serve("/", "creators-coalition-verify-abc")
+    inside = place(signature, local_web.url("inside.test"), Place.Method.PAGE)
+    # The fetcher as production runs it: the name resolves, but to this machine, which is never fetched.
+    production = partial(fetch_page, resolve=local_web.resolve)
+    assert proofs.place_check(place_id=inside.pk, fetch=production) == Place.Status.FAILED
+    inside.refresh_from_db()
+    assert "private or reserved" in inside.last_error
+    assert local_web.asked == []
+
+
+def test_a_proof_taken_down_later_is_noticed_by_the_recheck(signature, local_web):
+    from coalition.registry.tasks import recheck_places
+
+    page = place(signature, local_web.url("creator.test", "/about"), Place.Method.PAGE)
+    local_web.serve("/about", page.token)
+    assert proofs.place_check(place_id=page.pk) == Place.Status.VERIFIED
+    Place.objects.filter(pk=page.pk).update(checked_at="2000-01-01T00:00:00Z")
+    local_web.serve("/about", "gone")
+    assert recheck_places.apply().get() == 1
+    page.refresh_from_db()
+    assert page.status == Place.Status.FAILED

@@ -1,0 +1,131 @@
+"""The public side: listed only when the signature is public, hidden by organisers (audited), bulk downloads,
+French pages, nothing private."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from coalition.accounts.services import member_delete
+from coalition.registry.models import Declaration, DeclarationAudit, Place
+from coalition.registry.services import declaration_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(member, django_capture_on_commit_callbacks):
+    def _make(email="mo@example.org", name="Mo Musician", craft="musician", **stances):
+        user, signature = member(email, name=name, craft=craft)
+        place = Place.objects.create(
+            signature=signature,
+            url=f"https://{email.split('@')[0]}.example/",
+            host=f"{email.split('@')[0]}.example",
+            token=f"tok-{email}",
+            status="verified",
+        )
+        fields = {
+            "training": "reserved",
+            "training_scope": "all",
+            "search": "allowed",
+            "tdm": "reserved",
+            "licensing_contact": "",
+            "contact_public": False,
+            **stances,
+        }
+        declaration_save(signature=signature, place_ids=[place.pk], **fields)
+        return user, signature, Declaration.objects.get(signature=signature)
+
+    return _make
+
+
+def test_a_declaration_of_a_signature_not_on_the_public_list_is_not_published(client, published):
+    _, signature, declaration = published()
+    signature.public = False
+    signature.save()
+    assert client.get(f"/registry/{declaration.public_id}/").status_code == 404
+    assert client.get(f"/registry/{declaration.public_id}.json").status_code == 404
+    assert client.get("/api/v1/registry/declarations/").json()["results"] == []
+    assert "mo.example" not in client.get("/registry/declarations.csv").getvalue().decode()
+
+
+def test_filters_by_craft_and_stance_and_refuses_unknown_ones(client, published):
+    published()
+    published("lu@example.org", name="Lu Lens", craft="director", training="allowed")
+    api = "/api/v1/registry/declarations/"
+    assert [d["name"] for d in client.get(api, {"craft": "director"}).json()["results"]] == ["Lu Lens"]
+    assert [d["name"] for d in client.get(api, {"training": "reserved"}).json()["results"]] == ["Mo Musician"]
+    for bad in ({"craft": "wizard"}, {"training": "perhaps"}, {"url": "javascript:alert(1)"}, {"after": "x"}):
+        response = client.get(api, bad)
+        assert response.status_code == 400 and response.json()["error"]
+    schema = client.get("/api/v1/registry/schema/").json()
+    assert "/api/v1/registry/declarations/" in schema["paths"]
+
+
+def test_bulk_downloads_stream_every_published_declaration_without_private_data(client, published):
+    published()
+    published(
+        "lu@example.org",
+        name="Lu Lens",
+        craft="director",
+        training="licensed",
+        licensing_contact="rights@lu.example",
+        contact_public=False,
+    )
+    jsonl = client.get("/registry/declarations.jsonl")
+    assert jsonl.streaming
+    rows = [json.loads(line) for line in jsonl.getvalue().decode().splitlines()]
+    assert sorted(r["name"] for r in rows) == ["Lu Lens", "Mo Musician"]
+    csv_text = client.get("/registry/declarations.csv").getvalue().decode()
+    assert csv_text.splitlines()[0].startswith("id,url,name,craft")
+    for text in (jsonl.getvalue().decode(), csv_text):
+        assert "@example.org" not in text and "rights@lu.example" not in text
+
+
+def test_organisers_hide_an_abusive_declaration_with_a_reason_and_it_is_audited(client, published, organiser):
+    _, _, declaration = published()
+    organiser.user_permissions.add(Permission.objects.get(codename="hide_declaration"))
+    client.force_login(organiser)
+    changelist = "/admin/registry/declaration/"
+    page = client.get(changelist)
+    assert page.status_code == 200 and "1 published declaration" in page.text
+    no_reason = client.post(changelist, {"action": "hide", "_selected_action": [declaration.pk], "reason": ""})
+    assert no_reason.status_code == 302
+    assert Declaration.objects.get().hidden_at is None
+    client.post(changelist, {"action": "hide", "_selected_action": [declaration.pk], "reason": "impersonation"})
+    assert Declaration.objects.get().hidden_at is not None
+    audit = DeclarationAudit.objects.get()
+    assert (audit.actor, audit.action, audit.reason) == (organiser, "hide", "impersonation")
+    client.logout()
+    assert client.get(f"/registry/{declaration.public_id}/").status_code == 404
+    assert client.get("/api/v1/registry/declarations/").json()["results"] == []
+
+
+def test_an_organiser_cannot_edit_a_declaration(client, published, organiser):
+    _, _, declaration = published()
+    client.force_login(organiser)
+    response = client.post(f"/admin/registry/declaration/{declaration.pk}/change/", {"training": "allowed"})
+    assert response.status_code == 403
+    assert Declaration.objects.get().training == "reserved"
+
+
+def test_closing_the_account_erases_the_declaration_and_places(client, published):
+    user, _, declaration = published()
+    member_delete(user=user)
+    assert not Declaration.objects.exists() and not Place.objects.exists()
+    assert client.get(f"/registry/{declaration.public_id}/").status_code == 404
+
+
+def test_the_registry_speaks_french(client, published):
+    _, _, declaration = published()
+    index = client.get("/fr/registry/")
+    assert index.status_code == 200 and "Registre du consentement" in index.text
+    page = client.get(f"/fr/registry/{declaration.public_id}/")
+    assert "Réservé (non)" in page.text and "Entraînement de l’IA" in page.text
+
+
+def test_the_counter_is_on_the_letter_and_press_pages(client, published):
+    published()
+    published("lu@example.org", name="Lu Lens", craft="director", training="allowed")
+    for path in ("/", "/press/"):
+        assert "1 creator reserves AI training over 1 channels" in client.get(path).text

@@ -1,0 +1,101 @@
+"""What we generate, read back the way the specs say a reader reads it (and against the specs' own examples)."""
+
+import json
+
+import http_sf
+import pytest
+from protego import Protego
+
+from coalition.registry import checks, standards
+from coalition.registry.models import Stance
+
+RESERVE_TRAINING = {"training": Stance.RESERVED, "search": Stance.ALLOWED, "tdm": Stance.RESERVED}
+ALLOW_ALL = {"training": Stance.ALLOWED, "search": Stance.ALLOWED, "tdm": Stance.ALLOWED}
+LICENSED = {"training": Stance.LICENSED, "search": Stance.RESERVED, "tdm": Stance.ALLOWED}
+
+
+def test_content_usage_is_a_structured_dictionary_of_the_drafts_labels():
+    # draft-ietf-aipref-vocab-08 §6: a Dictionary whose values are the Tokens y or n; its example parses the same way.
+    for example, expected in (("train-ai=y, search=n", {"train-ai": "y", "search": "n"}),):
+        assert checks._content_usage_prefs(example) == expected
+    value = standards.content_usage(RESERVE_TRAINING)
+    parsed = http_sf.parse(value.encode(), tltype="dictionary")
+    assert {k: str(v) for k, (v, _params) in parsed.items()} == {"train-ai": "n", "search": "y"}
+    assert all(isinstance(v, http_sf.Token) for v, _params in parsed.values())
+    assert standards.content_usage(ALLOW_ALL) == "train-ai=y, search=y"
+    assert standards.content_usage(LICENSED) == "train-ai=n, search=n"
+
+
+def test_values_that_are_not_tokens_are_unknown_as_the_draft_says():
+    # The draft's own example: every preference here is unknown.
+    assert checks._content_usage_prefs('train-ai=y, train-ai, search=n, search="n"') == {}
+
+
+def test_the_tdmrep_file_has_the_specs_shape():
+    # TDMRep: an array of rules, each with location and tdm-reservation (1 or 0), tdm-policy optional.
+    spec_example = json.loads('[{"location": "/", "tdm-reservation": 1}]')
+    generated = standards.tdmrep_json(RESERVE_TRAINING)
+    assert generated == spec_example
+    with_policy = standards.tdmrep_json(LICENSED, policy_url="https://coalition.example/registry/x/tdm-policy.json")
+    assert with_policy == [
+        {"location": "/", "tdm-reservation": 1, "tdm-policy": "https://coalition.example/registry/x/tdm-policy.json"}
+    ]
+    assert standards.tdmrep_json(ALLOW_ALL) == [{"location": "/", "tdm-reservation": 0}]
+    assert checks._tdmrep_file_reservation(json.dumps(with_policy)) == 1
+
+
+def test_the_tdm_policy_is_an_odrl_offer_in_the_tdmrep_profile():
+    policy = standards.tdm_policy(
+        uid="https://coalition.example/registry/x/tdm-policy.json",
+        assigner_url="https://coalition.example/registry/x/",
+        name="Vera Vlogger",
+        contact="rights@vera.example",
+        stances=LICENSED,
+    )
+    assert policy["@context"] == ["http://www.w3.org/ns/odrl.jsonld", {"tdm": "http://www.w3.org/ns/tdmrep#"}]
+    assert policy["@type"] == "Offer" and policy["profile"] == "http://www.w3.org/ns/tdmrep"
+    assert policy["assigner"]["vcard:hasEmail"] == "mailto:rights@vera.example"
+    assert policy["permission"] == [{"action": "tdm:mine", "duty": [{"action": "obtainConsent"}]}]
+
+
+@pytest.mark.parametrize("stances", [RESERVE_TRAINING, LICENSED, ALLOW_ALL])
+def test_the_robots_block_refuses_exactly_the_crawlers_the_stance_refuses(stances):
+    text = standards.robots_block(stances)
+    robots = Protego.parse(text)
+    blocked = {token for tokens in standards.blocked_crawlers(stances).values() for token in tokens}
+    for crawler in standards.crawler_list()["crawlers"]:
+        assert robots.can_fetch("https://site.example/page", crawler["token"]) is (crawler["token"] not in blocked)
+    # Search engines' own crawlers are never touched.
+    assert robots.can_fetch("https://site.example/", "Googlebot")
+    # draft-ietf-aipref-attach: a Content-Usage rule with a path, then the preference.
+    assert f"Content-Usage: / {standards.content_usage(stances)}" in text.splitlines()
+    assert checks._robots_content_usage(text) == checks._content_usage_prefs(standards.content_usage(stances))
+
+
+def test_the_robots_content_usage_reader_follows_the_attach_drafts_example():
+    example = (
+        "User-Agent: *\nAllow: /\nDisallow: /never/\nContent-Usage: train-ai=n\nContent-Usage: /ai-ok/ train-ai=y\n"
+    )
+    assert checks._robots_content_usage(example) == {"train-ai": "n"}
+
+
+def test_the_crawler_list_is_dated_and_names_the_well_known_ai_crawlers():
+    data = standards.crawler_list()
+    assert data["checked_on"]
+    tokens = {c["token"] for c in data["crawlers"]}
+    assert {"GPTBot", "ClaudeBot", "CCBot", "Google-Extended", "Applebot-Extended", "PerplexityBot"} <= tokens
+    assert {"Bytespider", "meta-externalagent"} <= tokens
+    assert {c["purpose"] for c in data["crawlers"]} <= set(data["purposes"])
+
+
+@pytest.mark.django_db
+def test_the_coalitions_own_site_says_its_reservation_the_same_ways(client):
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200 and robots["Content-Type"].startswith("text/plain")
+    assert not Protego.parse(robots.text).can_fetch("http://testserver/", "GPTBot")
+    assert Protego.parse(robots.text).can_fetch("http://testserver/", "Googlebot")
+    assert client.get("/.well-known/tdmrep.json").json() == [{"location": "/", "tdm-reservation": 1}]
+    home = client.get("/")
+    assert home["tdm-reservation"] == "1"
+    assert home["Content-Usage"] == "train-ai=n, search=y"
+    assert '<meta name="tdm-reservation" content="1">' in home.text
