@@ -104,9 +104,20 @@ def declaration_search(filters):
             rows = rows.filter(**{use: filters[use]})
     if "after" in filters:
         rows = rows.filter(id__lt=filters["after"])
-    rows = list(rows.prefetch_related("places")[: PAGE_SIZE + 1])
+    rows = rows.prefetch_related("places")
     if "url" in filters:
-        rows = [d for d in rows if any(_url_covers(p.url, filters["url"]) for p in d.places.all() if p.verified)]
+        # The host matched in SQL; whether a place's path covers the address is read here, a batch at a time, until
+        # a page is full.
+        url = filters["url"]
+        matches = []
+        for declaration in rows.iterator(chunk_size=200):
+            if any(p.verified and _url_covers(p.url, url) for p in declaration.places.all()):
+                matches.append(declaration)
+                if len(matches) > PAGE_SIZE:
+                    break
+        rows = matches
+    else:
+        rows = list(rows[: PAGE_SIZE + 1])
     following = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], following
 

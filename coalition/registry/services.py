@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalition.signatures.channel_proofs import CHANNEL_PROOF_PREFIX
-from coalition.signatures.models import Signature
+from coalition.signatures.models import ChannelProof, Signature
 
 from .models import (
     CONTACT_MAX_LENGTH,
@@ -116,6 +116,36 @@ def place_add(*, signature, url, method):
     )
     transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
     return place
+
+
+def channel_proof_unused(signature):
+    """The signature's verified channel proof (from "My signature"), if it is not a place here yet."""
+    proof = ChannelProof.objects.filter(signature=signature, status=ChannelProof.Status.VERIFIED).first()
+    if proof is None or Place.objects.filter(signature=signature, url=proof.url).exists():
+        return None
+    return proof
+
+
+@transaction.atomic
+def place_from_channel_proof(*, signature):
+    """The channel the member already proved on their signature page becomes a place, proven as it was: the same
+    token on the same page, rechecked with the other places."""
+    proof = channel_proof_unused(signature)
+    if proof is None:
+        raise RegistryError(_("There is no proven channel to add."))
+    if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
+        raise RegistryError(_("You have reached the limit of places; remove one first."))
+    _declaration_for(signature)
+    return Place.objects.create(
+        signature=signature,
+        url=proof.url,
+        host=host_of(proof.url),
+        method=Place.Method.PAGE,
+        token=proof.token,
+        status=Place.Status.VERIFIED,
+        checked_at=proof.checked_at,
+        verified_at=proof.verified_at,
+    )
 
 
 def place_check_enqueue(*, place):

@@ -57,7 +57,7 @@ def _member_context(signature, *, place_form=None, declaration_form=None):
         "urls": standards.declaration_urls(declaration) if declaration else None,
         "check": _with_time(declaration.site_check) if published else None,
         "versions": declaration.versions.all()[:20] if declaration else [],
-        "token_prefix": services.PLACE_TOKEN_PREFIX,
+        "channel_proof": services.channel_proof_unused(signature),
     }
 
 
@@ -96,6 +96,10 @@ def member(request):
                     services.place_add(signature=signature, **place_form.cleaned_data)
                     messages.success(request, _("Place added. Put the proof where we show it, then check."))
                     return redirect("registry:member")
+            elif action == "use_channel":
+                services.place_from_channel_proof(signature=signature)
+                messages.success(request, _("Your proven channel is now one of your places."))
+                return redirect("registry:member")
             elif action in ("check_place", "remove_place"):
                 _place_action(request, signature, action)
                 return redirect("registry:member")

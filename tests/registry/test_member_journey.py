@@ -157,3 +157,68 @@ def test_a_declaration_changes_and_withdraws_with_every_version_kept(client, cre
     declare(client, committed, [proven_site])
     assert client.get(f"/registry/{declaration.public_id}/").status_code == 200
     assert Declaration.objects.get().version == 4
+
+
+def test_a_channel_proven_on_the_signature_page_becomes_a_place_in_one_click(client, creator, committed):
+    from coalition.signatures.models import ChannelProof
+
+    ChannelProof.objects.create(
+        signature=creator,
+        url="https://www.youtube.com/@vera",
+        token="creators-coalition-verify-vera",
+        status=ChannelProof.Status.VERIFIED,
+        verified_at=timezone.now(),
+        checked_at=timezone.now(),
+    )
+    page = client.get("/account/registry/")
+    assert "You already proved https://www.youtube.com/@vera on your signature page." in page.text
+    committed(client.post, "/account/registry/", {"action": "use_channel"})
+    place = Place.objects.get()
+    assert (place.url, place.host, place.status) == ("https://www.youtube.com/@vera", "youtube.com", "verified")
+    assert "You already proved" not in client.get("/account/registry/").text
+    again = committed(client.post, "/account/registry/", {"action": "use_channel"})
+    assert again.status_code == 302 and Place.objects.count() == 1
+    # A channel page covers what is below it on the platform, and nothing else there.
+    declare(client, committed, [place])
+    api = "/api/v1/registry/declarations/"
+    assert client.get(api, {"url": "https://youtube.com/@vera/videos"}).json()["results"]
+    assert not client.get(api, {"url": "https://www.youtube.com/@someone-else"}).json()["results"]
+
+
+def test_a_url_lookup_pages_through_every_declaration_on_a_host(client, member, settings):
+    from coalition.registry import selectors
+    from coalition.registry.services import declaration_save
+
+    settings.DEBUG = False
+    for i in range(selectors.PAGE_SIZE + 5):
+        _, signature = member(f"m{i}@example.org", name=f"Member {i}")
+        place = Place.objects.create(
+            signature=signature,
+            url=f"https://platform.example/@m{i}" if i % 2 else f"https://platform.example/shared/m{i}",
+            host="platform.example",
+            token=f"t{i}",
+            status="verified",
+        )
+        declaration_save(
+            signature=signature,
+            training="reserved",
+            training_scope="all",
+            search="allowed",
+            tdm="reserved",
+            licensing_contact="",
+            contact_public=False,
+            place_ids=[place.pk],
+        )
+    # Pages of the shared area are covered by the members whose place is there: every even one.
+    seen, url = [], "/api/v1/registry/declarations/?url=https://platform.example/shared/m0/episode"
+    while url:
+        page = client.get(url).json()
+        seen += [d["name"] for d in page["results"]]
+        url = page["next"]
+    assert seen == ["Member 0"]
+    seen, url = [], "/api/v1/registry/declarations/?domain=platform.example"
+    while url:
+        page = client.get(url).json()
+        seen += [d["name"] for d in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == selectors.PAGE_SIZE + 5
