@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from coalition.letters import letter_v1
 from coalition.letters.models import Letter, LetterVersion
+from coalition.registry.coverage import place_key
 from coalition.signatures.models import Craft, Organisation, Signature
 from coalition.signatures.moderation import counts_apply
 from coalition.signatures.names import name_skeleton
@@ -78,3 +79,18 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     class Params:
         verified = factory.Trait(status=Organisation.Status.VERIFIED, verified_at=factory.LazyFunction(timezone.now))
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    """A member's place in the consent registry, proven unless told otherwise; what it covers follows its URL."""
+
+    class Meta:
+        model = "registry.Place"
+
+    signature = factory.SubFactory(SignatureFactory)
+    url = factory.Sequence(lambda n: f"https://creator{n}.example/")
+    method = "page"
+    token = factory.Sequence(lambda n: f"creators-coalition-verify-test{n}")
+    status = "verified"
+    host = factory.LazyAttribute(lambda o: place_key(o.url, whole_domain=o.method == "dns")[0])
+    path = factory.LazyAttribute(lambda o: place_key(o.url, whole_domain=o.method == "dns")[1])

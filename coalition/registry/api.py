@@ -30,7 +30,8 @@ api = _API(
     description=(
         "Creators' declarations about AI use of their work: AI training, search indexing and other text and data "
         "mining, each reserved, licensed on request or allowed, over places (channels, sites, feeds) each creator "
-        "proved is theirs. Look up any URL or domain. Read-only, no key needed; no email address ever appears. "
+        "proved is theirs. Look up any URL or domain. Read-only, no key needed. No signer's email address appears; a "
+        "licensing contact appears only where its author chose to publish it. "
         "Bulk: /registry/declarations.jsonl and /registry/declarations.csv."
     ),
     renderer=_Renderer(),

@@ -11,6 +11,7 @@ import http_sf
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from protego import Protego
 
@@ -40,6 +41,16 @@ PLATFORM_HOSTS = (
     "medium.com",
     "patreon.com",
     "github.com",
+    "github.io",
+    "wordpress.com",
+    "tumblr.com",
+    "blogspot.com",
+    "bandcamp.com",
+    "mastodon.social",
+    "podbean.com",
+    "anchor.fm",
+    "buzzsprout.com",
+    "libsyn.com",
 )
 SITES_PER_DECLARATION = 5
 
@@ -197,23 +208,25 @@ def site_check(*, declaration_id, fetch=None):
     fetch = fetch or proofs.default_fetch
     stances = declaration.stances()
     sites = [site_report(origin, stances, fetch=fetch) for origin in own_sites(declaration)]
-    bad = {"missing", "contradicts", "unreachable"}
-    result = {
-        "checked_at": timezone.now().isoformat(),
-        "version": declaration.version,
-        "ok": bool(sites) and not any(item["status"] in bad for site in sites for item in site["items"]),
-        "sites": sites,
-    }
+    statuses = {item["status"] for site in sites for item in site["items"]}
+    # None: nothing to judge (no site of their own, or a site that could not be read this time). A badge says
+    # "does not say it" only when the site was read and says otherwise.
+    ok = None if not sites or "unreachable" in statuses else not statuses & {"missing", "contradicts"}
+    result = {"checked_at": timezone.now().isoformat(), "version": declaration.version, "ok": ok, "sites": sites}
     with transaction.atomic():
-        Declaration.objects.filter(pk=declaration.pk).update(site_check=result, site_checked_at=timezone.now())
-    return "ok" if result["ok"] else ("no site" if not sites else "differs")
+        # Only for the version that was read: a change published meanwhile gets its own check.
+        Declaration.objects.filter(pk=declaration.pk, version=declaration.version).update(
+            site_check=result, site_checked_at=timezone.now()
+        )
+    return {True: "ok", False: "differs", None: "no site" if not sites else "unreachable"}[ok]
 
 
 def sites_due(*, limit=500):
     """Published declarations whose site was last read longer ago than REGISTRY_SITE_RECHECK_INTERVAL."""
     cutoff = timezone.now() - settings.REGISTRY_SITE_RECHECK_INTERVAL
     return list(
-        Declaration.objects.filter(version__gt=0, withdrawn_at__isnull=True, site_checked_at__lt=cutoff)
-        .order_by("site_checked_at")
+        Declaration.objects.filter(version__gt=0, withdrawn_at__isnull=True)
+        .filter(Q(site_checked_at__isnull=True) | Q(site_checked_at__lt=cutoff))
+        .order_by(F("site_checked_at").asc(nulls_first=True))
         .values_list("pk", flat=True)[:limit]
     )

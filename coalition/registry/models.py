@@ -47,8 +47,10 @@ class Place(models.Model):
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="registry_places")
     url = models.URLField(max_length=500)
-    # Lower-case host name, without "www.": what a lookup by domain matches.
-    host = models.CharField(max_length=253, db_index=True)
+    # What the place covers (coverage.py): its host (lower case, punycode, no "www.") and path key, or "*" for a
+    # whole domain proven by DNS. A lookup of any URL matches these by equality.
+    host = models.CharField(max_length=253)
+    path = models.CharField(max_length=600, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.PAGE)
     token = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -59,6 +61,7 @@ class Place(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["signature", "url"], name="registry_place_once_per_member")]
+        indexes = [models.Index(fields=["host", "path"], name="registry_place_coverage")]
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -74,6 +77,7 @@ class DeclarationQuerySet(models.QuerySet):
         """The single definition of what the public registry shows: a current declaration, not hidden by an
         organiser, of a signature that is itself on the public list."""
         return self.filter(
+            version__gt=0,
             withdrawn_at__isnull=True,
             hidden_at__isnull=True,
             signature__status__in=Signature.LISTED_STATUSES,
@@ -111,7 +115,7 @@ class Declaration(models.Model):
         return f"declaration {self.public_id}"
 
     def stances(self):
-        return {use: getattr(self, use) for use in USES}
+        return {**{use: getattr(self, use) for use in USES}, "training_scope": self.training_scope}
 
     @property
     def reserves_training(self):

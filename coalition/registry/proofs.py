@@ -15,12 +15,12 @@ import dns.exception
 import dns.resolver
 from bs4 import BeautifulSoup
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from coalition.signatures.channel import FetchFailed, FetchRefused, address_is_public, fetch_page
 
+from .coverage import normal_host
 from .models import Declaration, Place
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ def _text(fetch, url):
     page = fetch(url)
     if page.status >= 400:
         raise FetchFailed(gettext_noop("the page answered with an error (it may be missing or private)"))
+    # A redirect to another site proves nothing about this one (an open redirect would let anyone "prove" it).
+    if normal_host(urlsplit(page.url).hostname) != normal_host(urlsplit(url).hostname):
+        raise FetchRefused(gettext_noop("the page redirects to another site: give the address it ends at"))
     return page.text
 
 
@@ -80,7 +83,7 @@ def _bluesky_found(place, fetch, resolve_txt):
         raise FetchRefused(gettext_noop("give your Bluesky profile address, https://bsky.app/profile/your.handle"))
     if place.token in _text(fetch, place.url):
         return True
-    handle = match.group(1).lower()
+    handle = normal_host(match.group(1))
     # A handle on a domain the member already proved is proof too, if the domain names a Bluesky account.
     proven = Place.objects.filter(signature_id=place.signature_id, status=Place.Status.VERIFIED, host=handle)
     if not proven.exclude(pk=place.pk).exists():
@@ -120,24 +123,25 @@ NOT_FOUND = {
 }
 
 
-@transaction.atomic
 def place_check(*, place_id, fetch=None, resolve_txt=None):
     """Check a place and store the outcome. A check that failed for a passing reason (timeout, DNS) keeps the
-    state as it was; a place that no longer shows its proof loses it."""
-    place = Place.objects.select_for_update().filter(pk=place_id).first()
+    state as it was; a place that no longer shows its proof loses it. The fetch holds no lock or transaction: it
+    may take seconds."""
+    place = Place.objects.filter(pk=place_id).first()
     if place is None:
         return "gone"
-    now = timezone.now()
     try:
         found = place_found(place, fetch=fetch, resolve_txt=resolve_txt)
         error = "" if found else NOT_FOUND[place.method]
     except FetchRefused as exc:
         found, error = False, str(exc)
     except FetchFailed as exc:
-        Place.objects.filter(pk=place.pk).update(checked_at=now, last_error=str(exc)[:300])
+        Place.objects.filter(pk=place.pk, url=place.url).update(checked_at=timezone.now(), last_error=str(exc)[:300])
         return "unreachable"
+    now = timezone.now()
     status = Place.Status.VERIFIED if found else Place.Status.FAILED
-    Place.objects.filter(pk=place.pk).update(
+    # Only if the place is still the one that was read (removed or re-added meanwhile: nothing to record).
+    Place.objects.filter(pk=place.pk, url=place.url).update(
         status=status, checked_at=now, last_error=error[:300], verified_at=now if found else None
     )
     return status

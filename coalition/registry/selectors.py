@@ -1,5 +1,6 @@
 """Reads of the consent registry: what the public, the API and the bulk download see."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -9,8 +10,8 @@ from django.utils.translation import gettext as _
 from coalition.signatures.models import Craft
 
 from . import standards
+from .coverage import WHOLE_DOMAIN, lookup_keys, normal_host
 from .models import USES, Declaration, Place, Stance
-from .services import host_of
 
 COUNTER_CACHE_KEY = "registry:counter"
 COUNTER_SECONDS = 60
@@ -21,8 +22,11 @@ class LookupError_(ValueError):
     """A filter a person can correct; the message says how."""
 
 
+CURSOR = re.compile(r"[0-9]{1,18}")
+
+
 def registry_filters(params):
-    """Validated filters from a query string: url, domain, craft, training, search, tdm."""
+    """Validated filters from a query string: url, domain, craft, training, search, tdm, after."""
     filters = {}
     url = (params.get("url") or "").strip()
     if url:
@@ -30,19 +34,19 @@ def registry_filters(params):
             raise LookupError_(_("The address is too long."))
         if "://" not in url:
             url = "https://" + url
-        parts = urlsplit(url)
         try:
+            parts = urlsplit(url)
             parts.port  # noqa: B018 (urlsplit checks the port only when asked)
         except ValueError:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise LookupError_(_("Give an http or https address to look up."))
         filters["url"] = url
-    domain = (params.get("domain") or "").strip().lower().rstrip(".")
+    domain = (params.get("domain") or "").strip()
     if domain:
-        if len(domain) > 253 or "/" in domain or " " in domain:
+        if len(domain) > 253 or any(c in domain for c in "/:@?# ") or "." not in domain.strip("."):
             raise LookupError_(_("Give a domain name, such as example.org."))
-        filters["domain"] = domain.removeprefix("www.")
+        filters["domain"] = normal_host(domain)
     craft = (params.get("craft") or "").strip().lower()
     if craft:
         if craft not in Craft.values:
@@ -59,25 +63,25 @@ def registry_filters(params):
             filters[use] = value
     after = (params.get("after") or "").strip()
     if after:
-        if not after.isdigit() or len(after) > 18:
+        if not CURSOR.fullmatch(after):
             raise LookupError_(_("Unknown cursor: follow the next link as given."))
         filters["after"] = int(after)
     return filters
 
 
-def _host_matches(place_host, host):
-    return host == place_host or host.endswith("." + place_host)
-
-
-def _url_covers(place_url, url):
-    """A place covers the URL on its host at or below its own path (a channel page covers its videos)."""
-    place, target = urlsplit(place_url), urlsplit(url)
-    if not _host_matches(host_of(place_url), host_of(url)):
-        return False
-    base = place.path.rstrip("/")
-    if not base:
-        return True
-    return target.path == base or target.path.startswith(base + "/")
+def coverage_q(filters):
+    """Proven places that cover the filters' `url` (coverage.py), or that are on the filters' `domain`."""
+    verified = Q(places__status=Place.Status.VERIFIED)
+    if "url" in filters:
+        host, domains, keys = lookup_keys(filters["url"])
+        return verified & (
+            Q(places__host__in=domains, places__path=WHOLE_DOMAIN) | Q(places__host=host, places__path__in=keys)
+        )
+    domain = filters["domain"]
+    labels = domain.split(".")
+    parents = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
+    # A domain's declarations: places on it (any path), and domains above it proven whole.
+    return verified & (Q(places__host=domain) | Q(places__host__in=parents, places__path=WHOLE_DOMAIN))
 
 
 def declarations_published():
@@ -87,16 +91,9 @@ def declarations_published():
 def declaration_search(filters):
     """Published declarations matching the filters, newest first, paged by id: (rows, next_after)."""
     rows = declarations_published()
-    host = None
-    if "url" in filters:
-        host = host_of(filters["url"])
-    elif "domain" in filters:
-        host = filters["domain"]
-    if host:
-        # The host and each parent domain: a place on example.org covers blog.example.org.
-        labels = host.split(".")
-        candidates = {".".join(labels[i:]) for i in range(len(labels) - 1)} | {host}
-        rows = rows.filter(places__host__in=candidates, places__status=Place.Status.VERIFIED).distinct()
+    if "url" in filters or "domain" in filters:
+        ids = Declaration.objects.filter(coverage_q(filters)).values("pk")
+        rows = rows.filter(pk__in=ids)
     if "craft" in filters:
         rows = rows.filter(signature__craft=filters["craft"])
     for use in USES:
@@ -104,20 +101,7 @@ def declaration_search(filters):
             rows = rows.filter(**{use: filters[use]})
     if "after" in filters:
         rows = rows.filter(id__lt=filters["after"])
-    rows = rows.prefetch_related("places")
-    if "url" in filters:
-        # The host matched in SQL; whether a place's path covers the address is read here, a batch at a time, until
-        # a page is full.
-        url = filters["url"]
-        matches = []
-        for declaration in rows.iterator(chunk_size=200):
-            if any(p.verified and _url_covers(p.url, url) for p in declaration.places.all()):
-                matches.append(declaration)
-                if len(matches) > PAGE_SIZE:
-                    break
-        rows = matches
-    else:
-        rows = list(rows[: PAGE_SIZE + 1])
+    rows = list(rows.prefetch_related("places")[: PAGE_SIZE + 1])
     following = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], following
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from coalition.signatures.channel_proofs import CHANNEL_PROOF_PREFIX
 from coalition.signatures.models import ChannelProof, Signature
 
+from .coverage import is_ip_literal, normal_host, place_key
 from .models import (
     CONTACT_MAX_LENGTH,
     USES,
@@ -36,10 +37,9 @@ class RegistryError(Exception):
     """What a member asked for cannot be done; the message is for them, in their language."""
 
 
-def host_of(url):
-    """The host a lookup by domain matches: lower case, no port, no leading "www."."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+def _place_fields(url, method):
+    host, path = place_key(url, whole_domain=method == Place.Method.DNS)
+    return {"url": url, "host": host, "path": path}
 
 
 def place_url_clean(url, method):
@@ -53,22 +53,33 @@ def place_url_clean(url, method):
         url = f"https://{url.strip('/')}/"
     try:
         URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+    except (ValidationError, ValueError):
         raise RegistryError(_("Give a full http or https address, such as https://example.org/.")) from None
-    parts = urlsplit(url)
     if parts.username or parts.password:
         raise RegistryError(_("An address with a user name or password cannot be checked."))
+    url = url.split("#", 1)[0]
     if method == Place.Method.DNS:
-        url = f"https://{parts.hostname}/"
+        if is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
+            raise RegistryError(_("A DNS proof is for a domain name, such as example.org."))
+        url = f"https://{normal_host(parts.hostname)}/"
     return url
 
 
 def declarable_signature(signatures):
-    """The signature a member declares with: their newest that counts, or None."""
-    for signature in signatures:
-        if signature.status in DECLARING_STATUSES:
-            return signature
-    return None
+    """The signature a member declares with: the one that already holds their declaration or places, else their
+    newest that counts; None if none counts."""
+    counting = [s for s in signatures if s.status in DECLARING_STATUSES]
+    holding = set(Declaration.objects.filter(signature__in=counting).values_list("signature_id", flat=True))
+    holding |= set(Place.objects.filter(signature__in=counting).values_list("signature_id", flat=True))
+    return next((s for s in counting if s.pk in holding), counting[0] if counting else None)
+
+
+def _lock(signature):
+    """One change at a time per member: two submissions at once (a double click) queue here instead of colliding
+    on the database's unique constraints."""
+    Signature.objects.select_for_update().filter(pk=signature.pk).first()
 
 
 def _declaration_for(signature):
@@ -91,6 +102,7 @@ def declaration_draft(*, signature):
     rel="me" link points at it before anything is declared."""
     if signature.status not in DECLARING_STATUSES:
         raise RegistryError(_("Only a confirmed signature can make a declaration."))
+    _lock(signature)
     return _declaration_for(signature)
 
 
@@ -102,6 +114,7 @@ def place_add(*, signature, url, method):
     if method not in Place.Method.values:
         raise RegistryError(_("Choose how to prove the place from the list."))
     url = place_url_clean(url, method)
+    _lock(signature)
     if Place.objects.filter(signature=signature, url=url).exists():
         raise RegistryError(_("That place is already on your list."))
     if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
@@ -109,10 +122,9 @@ def place_add(*, signature, url, method):
     _declaration_for(signature)  # a rel="me" proof links to its page
     place = Place.objects.create(
         signature=signature,
-        url=url,
-        host=host_of(url),
         method=method,
         token=PLACE_TOKEN_PREFIX + secrets.token_urlsafe(16),
+        **_place_fields(url, method),
     )
     transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
     return place
@@ -130,6 +142,7 @@ def channel_proof_unused(signature):
 def place_from_channel_proof(*, signature):
     """The channel the member already proved on their signature page becomes a place, proven as it was: the same
     token on the same page, rechecked with the other places."""
+    _lock(signature)
     proof = channel_proof_unused(signature)
     if proof is None:
         raise RegistryError(_("There is no proven channel to add."))
@@ -138,8 +151,7 @@ def place_from_channel_proof(*, signature):
     _declaration_for(signature)
     return Place.objects.create(
         signature=signature,
-        url=proof.url,
-        host=host_of(proof.url),
+        **_place_fields(proof.url.split("#", 1)[0], Place.Method.PAGE),
         method=Place.Method.PAGE,
         token=proof.token,
         status=Place.Status.VERIFIED,
@@ -167,11 +179,15 @@ def site_check_enqueue(*, declaration):
 
 @transaction.atomic
 def place_remove(*, signature, place_id):
+    _lock(signature)
     place = Place.objects.filter(signature=signature, pk=place_id).first()
     if place is None:
         raise RegistryError(_("That place is not on your list."))
     declaration = Declaration.objects.select_for_update().filter(signature=signature).first()
     covered = declaration is not None and declaration.places.filter(pk=place.pk).exists()
+    published = covered and declaration.version and declaration.withdrawn_at is None
+    if published and declaration.places.count() == 1:
+        raise RegistryError(_("Your declaration covers only this place: withdraw it, or cover another place first."))
     place.delete()
     if covered and declaration.version:
         # The published declaration no longer covers it: that is a new version.
@@ -246,6 +262,7 @@ def declaration_save(*, signature, training, training_scope, search, tdm, licens
         raise RegistryError(_("A place can be declared for only once it is proven to be yours."))
     if not places:
         raise RegistryError(_("Choose at least one proven place your declaration covers."))
+    _lock(signature)
     declaration = _declaration_for(signature)
     declaration.training, declaration.training_scope = training, training_scope
     declaration.search, declaration.tdm = search, tdm
@@ -260,6 +277,7 @@ def declaration_save(*, signature, training, training_scope, search, tdm, licens
 
 @transaction.atomic
 def declaration_withdraw(*, signature):
+    _lock(signature)
     declaration = Declaration.objects.select_for_update().filter(signature=signature).first()
     if declaration is None or not declaration.version or declaration.withdrawn_at:
         raise RegistryError(_("You have no declaration to withdraw."))

@@ -3,10 +3,12 @@
 - W3C TDMRep (TDM Reservation Protocol, Community Group final report, 10 May 2024): `tdm-reservation` 1 or 0 and an
   optional `tdm-policy` URL, as HTTP headers, HTML <meta> or the site's /.well-known/tdmrep.json; the policy itself
   an ODRL Offer (profile http://www.w3.org/ns/tdmrep, action tdm:mine, duty obtainConsent).
-- IETF AI preferences: the vocabulary of draft-ietf-aipref-vocab-08 (labels `train-ai`, `ai-use`, `search`, values
-  the tokens y and n, an RFC 9651 Structured Fields dictionary) attached by draft-ietf-aipref-attach-05 as the
-  `Content-Usage` HTTP header and a `Content-Usage` robots.txt rule. -08 has no label for non-generative training
-  or for other text and data mining: TDMRep carries those.
+- IETF AI preferences: the vocabulary of draft-ietf-aipref-vocab-08 (values the tokens y and n in an RFC 9651
+  Structured Fields dictionary) attached by draft-ietf-aipref-attach-05 as the `Content-Usage` HTTP header and a
+  `Content-Usage` robots.txt rule. We write its `train-ai` (training of generative models, in -08) and `search`;
+  its third label, `ai-use` (an asset as a generative model's input, e.g. retrieval), is not a use the registry
+  asks about, so it is left unstated ("unknown"). -08 has no label for non-generative training or for other text
+  and data mining: TDMRep carries those.
 - robots.txt groups for the AI crawlers named in data/ai_crawlers.json (one maintained list, dated).
 """
 
@@ -52,8 +54,11 @@ def content_usage(stances):
 
 
 def tdm_reservation(stances):
-    """1 when training or other mining is reserved (TDMRep's TDM covers both), else 0."""
-    return 1 if reserved(stances["training"]) or reserved(stances["tdm"]) else 0
+    """1 when other mining is reserved, or all AI training is (TDMRep's TDM covers every kind of mining and
+    training, so it cannot say "generative AI only": that reservation is said by Content-Usage's train-ai, which
+    -08 defines as generative training, and by the crawlers refused)."""
+    all_training = stances.get("training_scope", TrainingScope.ALL) == TrainingScope.ALL
+    return 1 if reserved(stances["tdm"]) or (reserved(stances["training"]) and all_training) else 0
 
 
 def tdm_policy_wanted(stances):
@@ -93,7 +98,9 @@ def robots_block(stances, *, policy_url=""):
         lines.append(f"# {PURPOSE_COMMENTS[purpose]()}")
         lines.extend(f"User-agent: {token}" for token in tokens)
         lines.append("Disallow: /")
-    lines += ["", "User-agent: *", "Allow: /", f"Content-Usage: / {content_usage(stances)}"]
+    # An empty Disallow refuses nothing: added to a robots.txt whose own "User-agent: *" group refuses things, it
+    # changes none of them (an "Allow: /" here would, the groups being merged).
+    lines += ["", "User-agent: *", "Disallow:", f"Content-Usage: / {content_usage(stances)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -136,15 +136,13 @@ def member(request):
 
 
 def _published(public_id):
-    declaration = (
-        Declaration.objects.filter(public_id=public_id, version__gt=0, hidden_at__isnull=True)
-        .select_related("signature")
-        .prefetch_related("places")
-        .first()
-    )
-    if declaration is None or declaration.signature.status not in services.DECLARING_STATUSES:
-        raise Http404("no such declaration")
-    if not declaration.signature.public:
+    """A published declaration, or one its author withdrew (answered 410: a crawler learns the reservation ended)."""
+    published = Declaration.objects.published().filter(public_id=public_id)
+    withdrawn = Declaration.objects.filter(public_id=public_id, version__gt=0, withdrawn_at__isnull=False)
+    withdrawn = withdrawn.filter(hidden_at__isnull=True, signature__public=True)
+    withdrawn = withdrawn.filter(signature__status__in=services.DECLARING_STATUSES)
+    declaration = (published | withdrawn).select_related("signature").prefetch_related("places").first()
+    if declaration is None:
         raise Http404("no such declaration")
     return declaration
 
@@ -158,10 +156,16 @@ def index(request):
     except selectors.LookupError_ as exc:
         filters, error = {}, str(exc)
     rows, following = selectors.declaration_search(filters) if not error else ([], None)
+    next_query = ""
+    if following is not None:
+        params = request.GET.copy()
+        params["after"] = str(following)
+        next_query = params.urlencode()
     context = {
         "counter": selectors.registry_counter(),
         "rows": rows,
         "following": following,
+        "next_query": next_query,
         "lookup": request.GET.get("url", ""),
         "error": error,
         "crawlers": standards.crawler_list(),

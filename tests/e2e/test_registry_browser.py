@@ -90,5 +90,5 @@ def test_a_member_declares_copies_the_files_and_sees_their_site_say_it(
     assert "rae@example.org" not in page.content()
     looks_right(page, "registry-declaration")
     page.goto("/registry/")
-    assert page.get_by_text("1 creator reserves AI training over 1 channels.").is_visible()
+    assert page.get_by_text("1 creator reserves AI training over 1 channel.").is_visible()
     looks_right(page, "registry-index")

@@ -3,6 +3,7 @@
 import pytest
 
 from coalition.registry.models import Declaration, DeclarationVersion, Place
+from tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -11,10 +12,8 @@ pytestmark = pytest.mark.django_db
 def member_with_places(client, member):
     user, signature = member("nina@example.org", name="Nina Narrator", craft="podcaster")
     client.force_login(user)
-    proven = Place.objects.create(
-        signature=signature, url="https://nina.example/", host="nina.example", token="t1", status="verified"
-    )
-    unproven = Place.objects.create(signature=signature, url="https://other.example/", host="other.example", token="t2")
+    proven = PlaceFactory(signature=signature, url="https://nina.example/")
+    unproven = PlaceFactory(signature=signature, url="https://other.example/", status="pending")
     return signature, proven, unproven
 
 
@@ -61,9 +60,7 @@ def test_a_place_not_proven_cannot_be_declared_for(client, committed, member_wit
 
 def test_someone_elses_place_cannot_be_declared_for(client, committed, member, member_with_places):
     _, other_signature = member("other@example.org")
-    theirs = Place.objects.create(
-        signature=other_signature, url="https://theirs.example/", host="theirs.example", token="t3", status="verified"
-    )
+    theirs = PlaceFactory(signature=other_signature, url="https://theirs.example/")
     response = post(client, committed, places=[str(theirs.pk)])
     assert response.status_code == 400
     assert not DeclarationVersion.objects.exists()
@@ -101,3 +98,42 @@ def test_a_member_without_a_confirmed_signature_is_told_to_sign_first(client, dj
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/account/registry/")
     assert response.status_code == 302 and "/accounts/login/code/" in response["Location"]
+
+
+@pytest.mark.parametrize("domain", ["[::1]", "127.0.0.1", "localhost"])
+def test_a_dns_proof_needs_a_domain_name(client, committed, member_with_places, domain):
+    before = Place.objects.count()
+    response = committed(client.post, "/account/registry/", {"action": "add_place", "url": domain, "method": "dns"})
+    assert response.status_code == 400 and "domain name" in response.text
+    assert Place.objects.count() == before
+
+
+def test_the_last_place_of_a_published_declaration_cannot_be_removed(client, committed, member_with_places):
+    _, proven, _ = member_with_places
+    post(client, committed, places=[str(proven.pk)])
+    response = committed(client.post, "/account/registry/", {"action": "remove_place", "place": proven.pk})
+    assert response.status_code == 302
+    assert Place.objects.filter(pk=proven.pk).exists()
+    assert "covers only this place" in client.get("/account/registry/").text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "url=http://%5B",
+        "after=%C2%B2",
+        "after=-1",
+        "domain=a/b",
+        "url=" + "x" * 2100,
+        "domain=nodot",
+        "url=http://a:99999/",
+    ],
+)
+def test_hostile_lookups_are_400s_not_500s(client, query):
+    for path in ("/registry/", "/api/v1/registry/declarations/"):
+        assert client.get(f"{path}?{query}").status_code == 400, (path, query)
+
+
+@pytest.mark.parametrize("public_id", ["%00", "ZZZZZZZZZZZZ", "abc", "0123456789abcdef0"])
+def test_unknown_declaration_addresses_are_404s(client, public_id):
+    assert client.get(f"/registry/{public_id}/").status_code == 404

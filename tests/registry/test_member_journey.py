@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from coalition.registry import checks, standards
 from coalition.registry.models import Declaration, DeclarationVersion, Place
+from tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_a_member_proves_their_site_declares_and_everyone_can_look_it_up(client,
     assert client.get("/api/v1/registry/declarations/", {"domain": "creator.test"}).json()["results"]
 
     counter = client.get("/registry/")
-    assert "1 creator reserves AI training over 1 channels" in counter.text
+    assert "1 creator reserves AI training over 1 channel." in counter.text
 
 
 def test_the_member_page_offers_the_files_for_their_site(client, creator, committed, proven_site):
@@ -192,12 +193,9 @@ def test_a_url_lookup_pages_through_every_declaration_on_a_host(client, member, 
     settings.DEBUG = False
     for i in range(selectors.PAGE_SIZE + 5):
         _, signature = member(f"m{i}@example.org", name=f"Member {i}")
-        place = Place.objects.create(
+        place = PlaceFactory(
             signature=signature,
             url=f"https://platform.example/@m{i}" if i % 2 else f"https://platform.example/shared/m{i}",
-            host="platform.example",
-            token=f"t{i}",
-            status="verified",
         )
         declaration_save(
             signature=signature,

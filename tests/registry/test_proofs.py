@@ -1,5 +1,6 @@
 """Each platform's proof, read from servers on this machine through the guarded fetcher."""
 
+import dataclasses
 from functools import partial
 
 import pytest
@@ -8,15 +9,14 @@ from coalition.registry import proofs
 from coalition.registry.models import Place
 from coalition.registry.services import declaration_draft
 from coalition.signatures.channel import fetch_page
+from tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 PROOF_TEXT = "creators-coalition-verify-abc"
 
 
 def place(signature, url, method, token=None):
-    return Place.objects.create(
-        signature=signature, url=url, host=url.split("/")[2].split(":")[0], method=method, token=token or PROOF_TEXT
-    )
+    return PlaceFactory(signature=signature, url=url, method=method, token=token or PROOF_TEXT, status="pending")
 
 
 @pytest.fixture
@@ -56,9 +56,10 @@ def _bluesky_here(local_web):
     real = proofs.default_fetch
 
     def fetch(url):
-        if url.startswith("https://bsky.app/"):
-            url = local_web.url("bsky.test", url.removeprefix("https://bsky.app"))
-        return real(url)
+        if not url.startswith("https://bsky.app/"):
+            return real(url)
+        page = real(local_web.url("bsky.test", url.removeprefix("https://bsky.app")))
+        return dataclasses.replace(page, url=url)
 
     return fetch
 
@@ -72,9 +73,7 @@ def test_a_bluesky_profile_carries_the_token_in_its_description(signature, local
 
 
 def test_a_bluesky_handle_on_a_proven_domain_is_proof(signature, local_web):
-    place(signature, "https://pat.test/", Place.Method.DNS).__class__.objects.filter(host="pat.test").update(
-        status="verified"
-    )
+    PlaceFactory(signature=signature, url="https://pat.test/", method=Place.Method.DNS)  # proven before
     profile = place(
         signature, "https://bsky.app/profile/pat.test", Place.Method.BLUESKY, token="creators-coalition-verify-x"
     )
@@ -114,3 +113,14 @@ def test_a_proof_taken_down_later_is_noticed_by_the_recheck(signature, local_web
     assert recheck_places.apply().get() == 1
     page.refresh_from_db()
     assert page.status == Place.Status.FAILED
+
+
+def test_a_page_that_redirects_to_another_site_proves_nothing(signature, local_web):
+    victim = place(signature, local_web.url("victim.test", "/go"), Place.Method.PAGE)
+    local_web.serve(
+        "/go", "", status=302, headers={"Location": local_web.url("attacker.test", "/")}, host="victim.test"
+    )
+    local_web.serve("/", victim.token, host="attacker.test")
+    assert proofs.place_check(place_id=victim.pk) == Place.Status.FAILED
+    victim.refresh_from_db()
+    assert "redirects to another site" in victim.last_error

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from coalition.accounts.services import member_delete
 from coalition.registry.models import Declaration, DeclarationAudit, Place
 from coalition.registry.services import declaration_save
+from tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +18,7 @@ pytestmark = pytest.mark.django_db
 def published(member, django_capture_on_commit_callbacks):
     def _make(email="mo@example.org", name="Mo Musician", craft="musician", **stances):
         user, signature = member(email, name=name, craft=craft)
-        place = Place.objects.create(
-            signature=signature,
-            url=f"https://{email.split('@')[0]}.example/",
-            host=f"{email.split('@')[0]}.example",
-            token=f"tok-{email}",
-            status="verified",
-        )
+        place = PlaceFactory(signature=signature, url=f"https://{email.split('@')[0]}.example/")
         fields = {
             "training": "reserved",
             "training_scope": "all",
@@ -128,4 +123,66 @@ def test_the_counter_is_on_the_letter_and_press_pages(client, published):
     published()
     published("lu@example.org", name="Lu Lens", craft="director", training="allowed")
     for path in ("/", "/press/"):
-        assert "1 creator reserves AI training over 1 channels" in client.get(path).text
+        assert "1 creator reserves AI training over 1 channel." in client.get(path).text
+
+
+def test_a_place_added_without_a_declaration_publishes_nothing(client, member, committed, local_web):
+    user, _ = member("draft@example.org", name="Dee Draft")
+    client.force_login(user)
+    committed(client.post, "/account/registry/", {"action": "add_place", "url": local_web.url(), "method": "page"})
+    client.logout()
+    assert Declaration.objects.count() == 1  # the address a rel="me" link points to, kept unpublished
+    assert client.get("/api/v1/registry/declarations/").json()["results"] == []
+    assert "Dee Draft" not in client.get("/registry/declarations.jsonl").getvalue().decode()
+    assert "0 creators reserve AI training" in client.get("/registry/").text
+    assert client.get(f"/registry/{Declaration.objects.get().public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("place_url", "method", "covered", "not_covered"),
+    [
+        (
+            "https://www.youtube.com/watch?v=AAA",
+            "page",
+            "https://youtube.com/watch?v=AAA",
+            "https://youtube.com/watch?v=BBB",
+        ),
+        ("https://blog.example/?p=12", "page", "https://blog.example/?p=12", "https://blog.example/about"),
+        ("https://site.example/", "page", "https://site.example/any/page", "https://sub.site.example/"),
+        ("https://site.example/", "dns", "https://sub.site.example/page", "https://othersite.example/"),
+        (
+            "https://www.youtube.com/@vera",
+            "page",
+            "https://youtube.com/@vera/videos",
+            "https://youtube.com/@vera/../@other",
+        ),
+        ("https://bücher.example/", "page", "https://xn--bcher-kva.example/", "https://buecher.example/"),
+    ],
+)
+def test_what_a_place_covers(client, published, place_url, method, covered, not_covered):
+    _, signature, declaration = published()
+    PlaceFactory(signature=signature, url=place_url, method=method)
+    declaration.places.set(signature.registry_places.all())
+    api = "/api/v1/registry/declarations/"
+    assert client.get(api, {"url": covered}).json()["results"], covered
+    assert not client.get(api, {"url": not_covered}).json()["results"], not_covered
+
+
+def test_a_creator_with_platform_places_only_gets_no_verdict_on_a_site_they_do_not_run(client, published):
+    from coalition.registry.checks import site_check
+
+    _, signature, declaration = published()
+    youtube = PlaceFactory(signature=signature, url="https://www.youtube.com/@mo")
+    declaration.places.set([youtube])
+    assert site_check(declaration_id=declaration.pk) == "no site"
+    data = client.get(f"/registry/{declaration.public_id}.json").json()
+    assert data["site_says_it"] is None
+    assert "their site" not in client.get(f"/registry/{declaration.public_id}/").text
+
+
+def test_a_declaration_whose_first_check_never_ran_is_due(published):
+    from coalition.registry.checks import sites_due
+
+    _, _, declaration = published()
+    Declaration.objects.update(site_checked_at=None)
+    assert sites_due() == [declaration.pk]

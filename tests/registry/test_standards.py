@@ -99,3 +99,18 @@ def test_the_coalitions_own_site_says_its_reservation_the_same_ways(client):
     assert home["tdm-reservation"] == "1"
     assert home["Content-Usage"] == "train-ai=n, search=y"
     assert '<meta name="tdm-reservation" content="1">' in home.text
+
+
+def test_the_robots_block_added_to_a_site_that_refuses_everyone_unblocks_nobody():
+    before = "User-agent: *\nDisallow: /\n"
+    after = before + "\n" + standards.robots_block(ALLOW_ALL)
+    for agent in ("SomeBot", "GPTBot", "Googlebot"):
+        assert Protego.parse(before).can_fetch("https://site.example/x", agent) is False
+        assert Protego.parse(after).can_fetch("https://site.example/x", agent) is False
+
+
+def test_generative_only_training_is_said_by_content_usage_not_by_a_whole_tdm_reservation():
+    generative = {**RESERVE_TRAINING, "tdm": Stance.ALLOWED, "training_scope": "generative"}
+    assert standards.content_usage(generative) == "train-ai=n, search=y"
+    assert standards.tdm_reservation(generative) == 0
+    assert standards.tdm_reservation({**generative, "training_scope": "all"}) == 1

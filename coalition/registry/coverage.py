@@ -1,0 +1,66 @@
+"""What a place covers, as keys the database can match: a lookup of any URL is a few indexed equalities.
+
+- A domain proven by DNS covers every address on it and on its subdomains.
+- Any other place covers its own host (not its subdomains) at and below its path: a channel page
+  (youtube.com/@vera) covers its videos (youtube.com/@vera/videos), not youtube.com/@other. A place whose
+  address has a query string (a feed, watch?v=…) covers that exact address only: on most sites the query names
+  one item, and the path alone would be the whole site.
+"""
+
+import ipaddress
+import posixpath
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+import idna
+
+WHOLE_DOMAIN = "*"
+
+
+def normal_host(host):
+    """Lower case, no trailing dot, internationalised names in their ASCII (punycode) form, no leading "www."."""
+    host = (host or "").strip().lower().rstrip(".")
+    # A name IDNA refuses is kept as typed: it simply matches nothing.
+    with suppress(idna.IDNAError):
+        host = idna.encode(host, uts46=True).decode("ascii") if host else ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def is_ip_literal(host):
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _normal_path(path):
+    # "/a/./b/../c//" is "/a/c"; the root is "" so that every path starts below it.
+    path = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
+    return "" if path == "/" else path.rstrip("/")
+
+
+def place_key(url, *, whole_domain):
+    """(host, path key) of a place."""
+    parts = urlsplit(url)
+    host = normal_host(parts.hostname)
+    if whole_domain:
+        return host, WHOLE_DOMAIN
+    path = _normal_path(parts.path)
+    return host, f"{path}?{parts.query}" if parts.query else path
+
+
+def lookup_keys(url):
+    """(host, its parent domains, the path keys of places that would cover `url`)."""
+    parts = urlsplit(url)
+    host = normal_host(parts.hostname)
+    labels = host.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [host]
+    path = _normal_path(parts.path)
+    keys = [""]
+    segments = [s for s in path.split("/") if s]
+    for n in range(1, len(segments) + 1):
+        keys.append("/" + "/".join(segments[:n]))
+    if parts.query:
+        keys.append(f"{path}?{parts.query}")
+    return host, domains, keys
