@@ -32,10 +32,8 @@ def default_fetch(url):
     return fetch_page(url, resolve=socket.getaddrinfo, is_public=address_is_public)
 
 
-def default_resolve_txt(name):
-    """The TXT strings at `name`, through the system's resolver."""
-    resolver = dns.resolver.Resolver()
-    resolver.lifetime = settings.CHANNEL_FETCH_TIMEOUT
+def txt_records(name, resolver):
+    """The TXT strings at `name`, asked of a dnspython `resolver`."""
     try:
         answer = resolver.resolve(name, "TXT")
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
@@ -43,6 +41,13 @@ def default_resolve_txt(name):
     except dns.exception.DNSException as exc:
         raise FetchFailed(gettext_noop("the domain's DNS did not answer")) from exc
     return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
+
+
+def default_resolve_txt(name):
+    """The TXT strings at `name`, through the system's resolver."""
+    resolver = dns.resolver.Resolver()
+    resolver.lifetime = settings.CHANNEL_FETCH_TIMEOUT
+    return txt_records(name, resolver)
 
 
 def registry_page_urls(declaration):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -277,7 +278,9 @@ def bulk_csv(request):
 @public_page
 @require_safe
 def robots_txt(request):
-    body = standards.robots_block(standards.COALITION_STANCES)
+    # One file for every crawler, whatever language it asks for: its comments are in English.
+    with translation.override("en"):
+        body = standards.robots_block(standards.COALITION_STANCES)
     return _text(body)
 
 

@@ -124,3 +124,56 @@ def test_a_page_that_redirects_to_another_site_proves_nothing(signature, local_w
     assert proofs.place_check(place_id=victim.pk) == Place.Status.FAILED
     victim.refresh_from_db()
     assert "redirects to another site" in victim.last_error
+
+
+@pytest.fixture
+def local_dns():
+    """A DNS server on this machine answering TXT queries from a dict, through dnspython's own message API."""
+    import socket
+    import threading
+
+    import dns.message
+    import dns.rcode
+    import dns.resolver
+    import dns.rrset
+
+    records = {}
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                wire, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            query = dns.message.from_wire(wire)
+            answer = dns.message.make_response(query)
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".")
+            if name in records:
+                texts = [f'"{value}"' for value in records[name]]  # one TXT record each
+                answer.answer.append(dns.rrset.from_text(question.name, 60, "IN", "TXT", *texts))
+            else:
+                answer.set_rcode(dns.rcode.NXDOMAIN)
+            sock.sendto(answer.to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port, resolver.lifetime = ["127.0.0.1"], sock.getsockname()[1], 2
+    yield records, resolver
+    stop.set()
+    thread.join()
+    sock.close()
+
+
+def test_a_dns_proof_is_read_with_dnspython_from_a_name_server(signature, local_dns):
+    records, resolver = local_dns
+    domain = place(signature, "https://pat.test/", Place.Method.DNS)
+    resolve_txt = partial(proofs.txt_records, resolver=resolver)
+    assert proofs.place_check(place_id=domain.pk, resolve_txt=resolve_txt) == Place.Status.FAILED  # no record
+    records["pat.test"] = ["v=spf1 -all", domain.token]
+    assert proofs.place_check(place_id=domain.pk, resolve_txt=resolve_txt) == Place.Status.VERIFIED

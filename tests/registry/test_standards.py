@@ -114,3 +114,31 @@ def test_generative_only_training_is_said_by_content_usage_not_by_a_whole_tdm_re
     assert standards.content_usage(generative) == "train-ai=n, search=y"
     assert standards.tdm_reservation(generative) == 0
     assert standards.tdm_reservation({**generative, "training_scope": "all"}) == 1
+
+
+@pytest.mark.django_db
+def test_the_coalitions_robots_txt_is_one_file_whatever_the_crawlers_language(client):
+    english = client.get("/robots.txt").content
+    assert client.get("/robots.txt", headers={"Accept-Language": "fr"}).content == english
+    assert b"AI training crawlers" in english
+
+
+@pytest.mark.django_db
+def test_a_french_member_gets_the_robots_block_commented_in_french(client, member):
+    from coalition.registry.services import declaration_save
+    from tests.factories import PlaceFactory
+
+    _, signature = member("fr@example.org", name="Aline")
+    place = PlaceFactory(signature=signature)
+    declaration = declaration_save(
+        signature=signature,
+        training="reserved",
+        training_scope="all",
+        search="allowed",
+        tdm="reserved",
+        licensing_contact="",
+        contact_public=False,
+        place_ids=[place.pk],
+    )
+    french = client.get(f"/fr/registry/{declaration.public_id}/robots.txt").text
+    assert "# Robots d’entraînement d’IA" in french and "User-agent: GPTBot" in french
