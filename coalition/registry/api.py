@@ -4,27 +4,17 @@ documented by django-ninja like the signatories' API (OpenAPI schema at /api/v1/
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import cache_control
-from ninja import NinjaAPI, Query, Schema
-from ninja.renderers import JSONRenderer
+from ninja import Query, Schema
 from pydantic import Field
 
+from coalition.core.api import SiteAPI
 from coalition.core.views import page_not_found
 from coalition.signatures.models import Craft
 
 from . import selectors
 from .models import Place, Stance, TrainingScope
 
-
-class _Renderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}
-
-
-class _API(NinjaAPI):
-    def get_content_type(self):
-        return self.renderer.media_type
-
-
-api = _API(
+api = SiteAPI(
     title="Creators Coalition on AI — consent registry API",
     version="1",
     description=(
@@ -34,7 +24,6 @@ api = _API(
         "licensing contact appears only where its author chose to publish it. "
         "Bulk: /registry/declarations.jsonl and /registry/declarations.csv."
     ),
-    renderer=_Renderer(),
     urls_namespace="registry",
     openapi_url="/schema/",
     docs_url=None,

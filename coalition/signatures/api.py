@@ -5,10 +5,10 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.decorators.cache import cache_control
-from ninja import NinjaAPI, Query, Schema
-from ninja.renderers import JSONRenderer
+from ninja import Query, Schema
 from pydantic import ConfigDict, Field, create_model
 
+from coalition.core.api import SiteAPI
 from coalition.core.views import page_not_found
 from coalition.letters.selectors import letter_current
 
@@ -26,26 +26,13 @@ from .selectors import (
     signature_counts_current,
 )
 
-
-class _Renderer(JSONRenderer):
-    # Names in any script, as written: "Zoë", not "Zo\u00eb".
-    json_dumps_params = {"ensure_ascii": False}
-
-
-class _API(NinjaAPI):
-    def get_content_type(self):
-        # Exactly what Django's JsonResponse sends, as the API always has.
-        return self.renderer.media_type
-
-
-api = _API(
+api = SiteAPI(
     title="Creators Coalition on AI — public API",
     version="1",
     description=(
         "The public list of signatories of the open letter and the live counts. Read-only, no key needed. "
         "Only confirmed signatures of people who asked to be listed appear; no email address ever does."
     ),
-    renderer=_Renderer(),
     urls_namespace="signatures",
     openapi_url="/schema/",
     docs_url=None,  # Swagger UI loads script from a CDN, which the Content-Security-Policy forbids.

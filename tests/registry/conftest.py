@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 
 from coalition.registry import proofs
+from coalition.registry.services import declaration_save
 from coalition.signatures.channel import fetch_page
 from tests.accounts.conftest import committed, member  # noqa: F401 (fixtures shared with the accounts tests)
 
@@ -79,3 +80,18 @@ def local_web(monkeypatch):
     yield web
     server.shutdown()
     server.server_close()
+
+
+DEFAULT_STANCES = {
+    "training": "reserved",
+    "training_scope": "all",
+    "search": "allowed",
+    "tdm": "reserved",
+    "licensing_contact": "",
+    "contact_public": False,
+}
+
+
+def declare_for(signature, places, **stances):
+    """Publish a declaration over `places` as the member's form would, reserving training and mining by default."""
+    return declaration_save(signature=signature, place_ids=[p.pk for p in places], **{**DEFAULT_STANCES, **stances})

@@ -9,6 +9,7 @@ from django.utils import timezone
 from coalition.registry import checks, standards
 from coalition.registry.models import Declaration, DeclarationVersion, Place
 from tests.factories import PlaceFactory
+from tests.registry.conftest import declare_for
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,6 @@ def test_a_channel_proven_on_the_signature_page_becomes_a_place_in_one_click(cli
 
 def test_a_url_lookup_pages_through_every_declaration_on_a_host(client, member, settings):
     from coalition.registry import selectors
-    from coalition.registry.services import declaration_save
 
     settings.DEBUG = False
     for i in range(selectors.PAGE_SIZE + 5):
@@ -197,16 +197,7 @@ def test_a_url_lookup_pages_through_every_declaration_on_a_host(client, member, 
             signature=signature,
             url=f"https://platform.example/@m{i}" if i % 2 else f"https://platform.example/shared/m{i}",
         )
-        declaration_save(
-            signature=signature,
-            training="reserved",
-            training_scope="all",
-            search="allowed",
-            tdm="reserved",
-            licensing_contact="",
-            contact_public=False,
-            place_ids=[place.pk],
-        )
+        declare_for(signature, [place])
     # Pages of the shared area are covered by the members whose place is there: every even one.
     seen, url = [], "/api/v1/registry/declarations/?url=https://platform.example/shared/m0/episode"
     while url:

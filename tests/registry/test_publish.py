@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 
 from coalition.accounts.services import member_delete
 from coalition.registry.models import Declaration, DeclarationAudit, Place
-from coalition.registry.services import declaration_save
 from tests.factories import PlaceFactory
+from tests.registry.conftest import declare_for
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +19,7 @@ def published(member, django_capture_on_commit_callbacks):
     def _make(email="mo@example.org", name="Mo Musician", craft="musician", **stances):
         user, signature = member(email, name=name, craft=craft)
         place = PlaceFactory(signature=signature, url=f"https://{email.split('@')[0]}.example/")
-        fields = {
-            "training": "reserved",
-            "training_scope": "all",
-            "search": "allowed",
-            "tdm": "reserved",
-            "licensing_contact": "",
-            "contact_public": False,
-            **stances,
-        }
-        declaration_save(signature=signature, place_ids=[place.pk], **fields)
-        return user, signature, Declaration.objects.get(signature=signature)
+        return user, signature, declare_for(signature, [place], **stances)
 
     return _make
 

@@ -125,20 +125,10 @@ def test_the_coalitions_robots_txt_is_one_file_whatever_the_crawlers_language(cl
 
 @pytest.mark.django_db
 def test_a_french_member_gets_the_robots_block_commented_in_french(client, member):
-    from coalition.registry.services import declaration_save
     from tests.factories import PlaceFactory
+    from tests.registry.conftest import declare_for
 
     _, signature = member("fr@example.org", name="Aline")
-    place = PlaceFactory(signature=signature)
-    declaration = declaration_save(
-        signature=signature,
-        training="reserved",
-        training_scope="all",
-        search="allowed",
-        tdm="reserved",
-        licensing_contact="",
-        contact_public=False,
-        place_ids=[place.pk],
-    )
+    declaration = declare_for(signature, [PlaceFactory(signature=signature)])
     french = client.get(f"/fr/registry/{declaration.public_id}/robots.txt").text
     assert "# Robots d’entraînement d’IA" in french and "User-agent: GPTBot" in french
