@@ -41,6 +41,9 @@ def private_nginx(directory, *, listen, upstreams, static_root):
     conf.write_text(
         f"{user}worker_processes 1;\ndaemon off;\npid {directory / 'nginx.pid'};\n"
         f"error_log {directory / 'error.log'} warn;\nevents {{ worker_connections 1024; }}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n{temp}  include {site};\n}}\n"
+        # Debian's http block, as production has it (sendfile, tcp_nopush, the default type, gzip for HTML), minus the
+        # access log: the tests and the bench read gunicorn's.
+        f"http {{\n  sendfile on;\n  tcp_nopush on;\n  include /etc/nginx/mime.types;\n"
+        f"  default_type application/octet-stream;\n  gzip on;\n  access_log off;\n{temp}  include {site};\n}}\n"
     )
     return conf

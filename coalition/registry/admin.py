@@ -10,7 +10,7 @@ from .models import Declaration, DeclarationAudit, DeclarationVersion
 
 
 class HideForm(ActionForm):
-    reason = forms.CharField(label=_("Reason (for hiding)"), required=False, max_length=500)
+    reason = forms.CharField(label=_("Reason (for hiding)"), required=False)
 
 
 class VersionInline(admin.TabularInline):
@@ -87,8 +87,15 @@ class DeclarationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        # The change page is shown read-only; hiding goes through the actions.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+        # Read-only (the view permission shows the page); hiding goes through the actions.
+        return False
+
+    def get_actions(self, request):
+        # The actions need only the permission to hide, not the permission to change.
+        actions = super().get_actions(request)
+        if not request.user.has_perm("registry.hide_declaration"):
+            return {}
+        return actions
 
     def _may_hide(self, request):
         if not request.user.has_perm("registry.hide_declaration"):

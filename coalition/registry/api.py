@@ -59,7 +59,9 @@ class PublicDeclaration(Schema):
     tdm: str = Field(json_schema_extra={"enum": Stance.values}, description="Other text and data mining.")
     licensing_contact: str = Field(description="Shown only if the creator chose to; empty otherwise.")
     places: list[PublicPlace]
-    tdm_reservation: int = Field(description="W3C TDMRep: 1 rights reserved, 0 not reserved.")
+    tdm_reservation: int | None = Field(
+        description="W3C TDMRep: 1 rights reserved, 0 not reserved, null left unset (generative training only)."
+    )
     tdm_policy: str | None = Field(description="W3C TDMRep policy URL when licensing is on request.")
     content_usage: str = Field(description="IETF AI preferences (draft-ietf-aipref-vocab-08), e.g. train-ai=n.")
     site_says_it: bool | None = Field(
@@ -93,15 +95,17 @@ def _stance_param(use):
     url_name="declarations",
     summary="Look up declarations by URL, domain, craft or stance",
     description=(
-        "`url` finds the declarations covering that address (a place on example.org covers its pages and "
-        "subdomains; a channel page covers what is below it). Filters combine. Newest first, 50 a page."
+        "`url` finds the declarations covering that address: places on its host at or above its path (a channel "
+        "page covers what is below it; a place with a query string covers that exact address), and domains proven "
+        "whole by DNS above it (their subdomains included). `domain` finds places on that host and domains proven "
+        "whole above it. Give one of the two. Filters combine. Newest first, 50 a page."
     ),
 )
 def declarations(
     request,
     response: HttpResponse,
     url: str | None = Query(None, description="Any http(s) URL, e.g. https://www.youtube.com/@someone/videos."),
-    domain: str | None = Query(None, description="A domain name, e.g. example.org (its subdomains match)."),
+    domain: str | None = Query(None, description="A domain name, e.g. example.org."),
     craft: str | None = Query(None, description=f"One of: {', '.join(Craft.values)}."),
     training: str | None = _stance_param("training"),
     search: str | None = _stance_param("search"),

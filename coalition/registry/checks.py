@@ -41,10 +41,8 @@ PLATFORM_HOSTS = (
     "medium.com",
     "patreon.com",
     "github.com",
-    "github.io",
     "wordpress.com",
     "tumblr.com",
-    "blogspot.com",
     "bandcamp.com",
     "mastodon.social",
     "podbean.com",
@@ -60,10 +58,12 @@ def is_platform(host):
 
 
 def own_sites(declaration):
-    """The origins of the member's own sites among the declaration's proven places."""
+    """The origins of the member's own sites among the declaration's proven places: a domain proven whole, or a
+    site proven at its root. A page below the root (a university's /~vera/) is someone else's site."""
     origins = []
     for place in declaration.places.filter(status=Place.Status.VERIFIED).order_by("pk"):
-        if place.method not in (Place.Method.PAGE, Place.Method.DNS) or is_platform(place.host):
+        whole = place.method == Place.Method.DNS or (place.method == Place.Method.PAGE and place.path == "")
+        if not whole or is_platform(place.host):
             continue
         parts = urlsplit(place.url)
         origin = f"{parts.scheme}://{parts.netloc}".lower()
@@ -81,6 +81,16 @@ def _get(fetch, url):
     return page.status, page
 
 
+def combine(*preferences):
+    """Several statements into one, as draft-ietf-aipref-vocab-08 combines them: any "n" wins, then any "y"."""
+    combined = {}
+    for prefs in preferences:
+        for label, value in prefs.items():
+            if value == "n" or combined.get(label) != "n":
+                combined[label] = value if combined.get(label) != "n" else "n"
+    return combined
+
+
 def _content_usage_prefs(value):
     """{label: "y"|"n"} from a Content-Usage value, per the vocabulary's processing rules (unknowns dropped)."""
     try:
@@ -94,20 +104,30 @@ def _content_usage_prefs(value):
     }
 
 
-def _robots_content_usage(text):
-    """The Content-Usage preference robots.txt gives the whole site (the rule for "/" or with no path)."""
-    found = {}
+def _robots_content_usage(text, agent="*"):
+    """The Content-Usage preference robots.txt gives the whole site (a rule for "/" or with no path) in the group
+    of `agent` ("*": every crawler without a group of its own). draft-ietf-aipref-attach-05: rules belong to groups,
+    and rules for the same path combine as the vocabulary says (any "n" wins)."""
+    found, group, in_rules = [], set(), False
     for line in text.splitlines():
-        name, sep, value = line.partition(":")
-        if not sep or name.strip().lower() != "content-usage":
+        name, sep, value = line.split("#", 1)[0].partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not sep:
             continue
-        value = value.split("#", 1)[0].strip()
+        if name == "user-agent":
+            if in_rules:  # a User-agent line after rules starts a new group
+                group, in_rules = set(), False
+            group.add(value.lower())
+            continue
+        in_rules = True
+        if name != "content-usage" or agent.lower() not in group:
+            continue
         if value.startswith("/"):
             path, _sep, value = value.partition(" ")
             if path not in ("/", "/*"):
                 continue
-        found.update(_content_usage_prefs(value.strip()))
-    return found
+        found.append(_content_usage_prefs(value.strip()))
+    return combine(*found)
 
 
 def _tdmrep_file_reservation(text):
@@ -163,34 +183,44 @@ def site_report(origin, stances, *, fetch):
             items.append(_item("robots.txt", "missing", crawlers=[c["token"] for c in wrong]))
 
     status, page = _get(fetch, origin + "/ai.txt")
-    if status == 200:
+    if status is None:
+        items.append(_item("ai.txt", "unreachable"))
+    elif status == 200:
         ai_txt_refuses = not Protego.parse(page.text).can_fetch(origin + "/", "*")
         agrees = ai_txt_refuses == standards.reserved(stances["training"])
         items.append(_item("ai.txt", "ok" if agrees else "contradicts"))
     else:
         items.append(_item("ai.txt", "not used"))
 
-    status, page = _get(fetch, origin + "/.well-known/tdmrep.json")
-    file_value = _tdmrep_file_reservation(page.text) if status == 200 else None
+    file_status, page = _get(fetch, origin + "/.well-known/tdmrep.json")
+    file_value = _tdmrep_file_reservation(page.text) if file_status == 200 else None
 
-    status, home = _get(fetch, origin + "/")
+    home_status, home = _get(fetch, origin + "/")
     header_value = meta_value = None
     usage = _robots_content_usage(robots_text)
-    if status is not None and home is not None:
+    if home_status is not None:
         raw = (home.headers.get("tdm-reservation") or "").strip()
         header_value = int(raw) if raw in ("0", "1") else None
         if "content-usage" in home.headers:
-            usage.update(_content_usage_prefs(home.headers["content-usage"]))
+            usage = combine(usage, _content_usage_prefs(home.headers["content-usage"]))
         if "html" in home.headers.get("content-type", "html"):
             raw = _meta(home.text, "tdm-reservation")
             meta_value = int(raw) if raw in ("0", "1") else None
     # TDMRep: the header overrides the file, the page's <meta> overrides both.
     effective = next((v for v in (meta_value, header_value, file_value) if v is not None), None)
-    if effective is None:
-        items.append(_item("tdmrep", "missing" if want_tdm else "not used"))
+    if None in (file_status, home_status) and effective is None:
+        items.append(_item("tdmrep", "unreachable"))
+    elif effective is None:
+        items.append(_item("tdmrep", "missing" if want_tdm == 1 else "not used"))
+    elif want_tdm is None:
+        # Generative training reserved, other mining allowed: TDMRep cannot say that. A reservation is stricter
+        # than the member asked and still agrees with what they reserve; "not reserved" undercuts it.
+        items.append(_item("tdmrep", "ok" if effective == 1 else "contradicts", found=effective))
     else:
         items.append(_item("tdmrep", "ok" if effective == want_tdm else "contradicts", found=effective))
-    if not usage:
+    if not usage and (status is None or home_status is None):
+        items.append(_item("content-usage", "unreachable"))
+    elif not usage:
         items.append(_item("content-usage", "missing"))
     else:
         agrees = all(usage.get(label) in (None, value) for label, value in want_usage.items())

@@ -10,7 +10,7 @@
 import ipaddress
 import posixpath
 from contextlib import suppress
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import idna
 
@@ -34,33 +34,51 @@ def is_ip_literal(host):
     return True
 
 
+def _percent_normal(text, safe):
+    # One spelling per address (RFC 3986 6.2.2): "café", "caf%C3%A9" and "caf%c3%a9" are the same path.
+    return quote(unquote(text), safe=safe)
+
+
 def _normal_path(path):
     # "/a/./b/../c//" is "/a/c"; the root is "" so that every path starts below it.
     path = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
+    path = _percent_normal(path, safe="/@:!$&'()*+,;=~")
     return "" if path == "/" else path.rstrip("/")
+
+
+def _host_key(parts):
+    """The host, with its port when it is not the scheme's own: a service on another port is another place."""
+    host = normal_host(parts.hostname)
+    default = 443 if parts.scheme == "https" else 80
+    # http and https on their own ports are one site; any other port is a place of its own.
+    return host if parts.port in (None, default, 80, 443) else f"{host}:{parts.port}"
+
+
+def _query_key(query):
+    return _percent_normal(query, safe="=&+,;:@/!$'()*~")
 
 
 def place_key(url, *, whole_domain):
     """(host, path key) of a place."""
     parts = urlsplit(url)
-    host = normal_host(parts.hostname)
+    host = _host_key(parts)
     if whole_domain:
-        return host, WHOLE_DOMAIN
+        return normal_host(parts.hostname), WHOLE_DOMAIN
     path = _normal_path(parts.path)
-    return host, f"{path}?{parts.query}" if parts.query else path
+    return host, f"{path}?{_query_key(parts.query)}" if parts.query else path
 
 
 def lookup_keys(url):
     """(host, its parent domains, the path keys of places that would cover `url`)."""
     parts = urlsplit(url)
-    host = normal_host(parts.hostname)
-    labels = host.split(".")
-    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [host]
+    host = _host_key(parts)
+    labels = normal_host(parts.hostname).split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [normal_host(parts.hostname)]
     path = _normal_path(parts.path)
     keys = [""]
     segments = [s for s in path.split("/") if s]
     for n in range(1, len(segments) + 1):
         keys.append("/" + "/".join(segments[:n]))
     if parts.query:
-        keys.append(f"{path}?{parts.query}")
+        keys.append(f"{path}?{_query_key(parts.query)}")
     return host, domains, keys

@@ -28,6 +28,7 @@ class TrainingScope(models.TextChoices):
 
 # The uses a member takes a stance on, in the order the form and the pages show them.
 USES = ("training", "search", "tdm")
+USE_LABELS = {"training": _("AI training"), "search": _("Search indexing"), "tdm": _("Other text and data mining")}
 
 
 class Place(models.Model):
@@ -52,7 +53,8 @@ class Place(models.Model):
     host = models.CharField(max_length=253)
     path = models.CharField(max_length=600, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.PAGE)
-    token = models.CharField(max_length=64, unique=True)
+    # Not unique: a channel proven on the signature page keeps its token when it becomes a place.
+    token = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from coalition.signatures.channel import FetchFailed, FetchRefused, address_is_public, fetch_page
 
-from .coverage import normal_host
+from .coverage import WHOLE_DOMAIN, normal_host
 from .models import Declaration, Place
 
 logger = logging.getLogger(__name__)
@@ -89,9 +89,14 @@ def _bluesky_found(place, fetch, resolve_txt):
     if place.token in _text(fetch, place.url):
         return True
     handle = normal_host(match.group(1))
-    # A handle on a domain the member already proved is proof too, if the domain names a Bluesky account.
-    proven = Place.objects.filter(signature_id=place.signature_id, status=Place.Status.VERIFIED, host=handle)
-    if not proven.exclude(pk=place.pk).exists():
+    # A handle on a domain the member proved whole (DNS) is proof too, if the domain names a Bluesky account. A page
+    # proved on that host is not enough: youtube.com/@someone is not youtube.com.
+    labels = handle.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    proven = Place.objects.filter(
+        signature_id=place.signature_id, status=Place.Status.VERIFIED, host__in=domains, path=WHOLE_DOMAIN
+    )
+    if not proven.exists():
         return False
     if any(value.startswith("did=did:") for value in resolve_txt(f"_atproto.{handle}")):
         return True

@@ -11,7 +11,7 @@ from coalition.signatures.models import Craft
 
 from . import standards
 from .coverage import WHOLE_DOMAIN, lookup_keys, normal_host
-from .models import USES, Declaration, Place, Stance
+from .models import USE_LABELS, USES, Declaration, Place, Stance
 
 COUNTER_CACHE_KEY = "registry:counter"
 COUNTER_SECONDS = 60
@@ -43,6 +43,8 @@ def registry_filters(params):
             raise LookupError_(_("Give an http or https address to look up."))
         filters["url"] = url
     domain = (params.get("domain") or "").strip()
+    if domain and url:
+        raise LookupError_(_("Look up a URL or a domain, not both."))
     if domain:
         if len(domain) > 253 or any(c in domain for c in "/:@?# ") or "." not in domain.strip("."):
             raise LookupError_(_("Give a domain name, such as example.org."))
@@ -184,8 +186,14 @@ def registry_counter():
 def registry_figures():
     """For organisers: published declarations by craft and by training stance."""
     published = Declaration.objects.published()
-    by_craft = dict(published.values_list("signature__craft").annotate(n=Count("pk")).order_by())
-    by_stance = {use: dict(published.values_list(use).annotate(n=Count("pk")).order_by()) for use in USES}
+    crafts = dict(published.values_list("signature__craft").annotate(n=Count("pk")).order_by())
+    by_craft = {str(label): crafts[slug] for slug, label in Craft.choices if slug in crafts}
+    by_stance = {}
+    for use in USES:
+        counts = dict(published.values_list(use).annotate(n=Count("pk")).order_by())
+        by_stance[str(USE_LABELS[use])] = {
+            str(label): counts[value] for value, label in Stance.choices if value in counts
+        }
     return {"by_craft": by_craft, "by_stance": by_stance, "total": published.count()}
 
 

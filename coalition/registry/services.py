@@ -49,6 +49,8 @@ def place_url_clean(url, method):
         raise RegistryError(_("Give the address of your channel or site."))
     if len(url) > 500:
         raise RegistryError(_("That address is too long (500 characters at most)."))
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        raise RegistryError(_("Give a full http or https address, such as https://example.org/."))
     if method == Place.Method.DNS and "://" not in url:
         url = f"https://{url.strip('/')}/"
     try:
@@ -59,10 +61,12 @@ def place_url_clean(url, method):
         raise RegistryError(_("Give a full http or https address, such as https://example.org/.")) from None
     if parts.username or parts.password:
         raise RegistryError(_("An address with a user name or password cannot be checked."))
+    if is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
+        if method == Place.Method.DNS:
+            raise RegistryError(_("A DNS proof is for a domain name, such as example.org."))
+        raise RegistryError(_("Give the address by its domain name, such as https://example.org/, not a number."))
     url = url.split("#", 1)[0]
     if method == Place.Method.DNS:
-        if is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
-            raise RegistryError(_("A DNS proof is for a domain name, such as example.org."))
         url = f"https://{normal_host(parts.hostname)}/"
     return url
 
@@ -133,7 +137,7 @@ def place_add(*, signature, url, method):
 def channel_proof_unused(signature):
     """The signature's verified channel proof (from "My signature"), if it is not a place here yet."""
     proof = ChannelProof.objects.filter(signature=signature, status=ChannelProof.Status.VERIFIED).first()
-    if proof is None or Place.objects.filter(signature=signature, url=proof.url).exists():
+    if proof is None or Place.objects.filter(signature=signature, url=proof.url.split("#", 1)[0]).exists():
         return None
     return proof
 
@@ -162,7 +166,8 @@ def place_from_channel_proof(*, signature):
 
 def place_check_enqueue(*, place):
     """Queue a check unless one ran a moment ago (a button pressed over and over fetches nothing more)."""
-    if place.checked_at and timezone.now() - place.checked_at < PLACE_CHECK_COOLDOWN:
+    # The first check runs as the place is added: "Check now" waits its turn too.
+    if timezone.now() - (place.checked_at or place.created_at) < PLACE_CHECK_COOLDOWN:
         return False
     transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
     return True
@@ -212,8 +217,13 @@ def _contact_clean(contact):
         return contact.removeprefix("mailto:")
     try:
         URLValidator(schemes=["http", "https"])(contact)
-    except ValidationError:
+        parts = urlsplit(contact)
+        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+    except (ValidationError, ValueError):
         raise RegistryError(_("The licensing contact must be an http or https address or an email address.")) from None
+    if parts.username or parts.password or is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
+        # Published as given: a link with a password, or to a bare network address, is no public contact.
+        raise RegistryError(_("Give the licensing page by its domain name, without a user name or password."))
     return contact
 
 
@@ -255,6 +265,7 @@ def declaration_save(*, signature, training, training_scope, search, tdm, licens
         wanted = {int(pk) for pk in place_ids}
     except (TypeError, ValueError):
         raise RegistryError(_("Choose places from your list.")) from None
+    _lock(signature)
     places = list(Place.objects.filter(signature=signature, pk__in=wanted))
     if len(places) != len(wanted):
         raise RegistryError(_("Choose places from your list."))
@@ -262,16 +273,33 @@ def declaration_save(*, signature, training, training_scope, search, tdm, licens
         raise RegistryError(_("A place can be declared for only once it is proven to be yours."))
     if not places:
         raise RegistryError(_("Choose at least one proven place your declaration covers."))
-    _lock(signature)
     declaration = _declaration_for(signature)
-    declaration.training, declaration.training_scope = training, training_scope
-    declaration.search, declaration.tdm = search, tdm
-    declaration.licensing_contact, declaration.contact_public = contact, bool(contact_public and contact)
+    wanted_state = {
+        "training": training,
+        "training_scope": training_scope,
+        "search": search,
+        "tdm": tdm,
+        "licensing_contact": contact,
+        "contact_public": bool(contact_public and contact),
+    }
+    unchanged = (
+        declaration.version
+        and declaration.withdrawn_at is None
+        and all(getattr(declaration, field) == value for field, value in wanted_state.items())
+        and set(declaration.places.values_list("pk", flat=True)) == {p.pk for p in places}
+    )
+    if unchanged:
+        # The same form sent twice (a double click, a reload): no new version, no new reading of their site.
+        return declaration
+    for field, value in wanted_state.items():
+        setattr(declaration, field, value)
     declaration.withdrawn_at = None
     declaration.save()
     declaration.places.set(places)
     _version_write(declaration)
-    transaction.on_commit(lambda: check_site.delay(declaration.pk), robust=True)
+    if not site_check_enqueue(declaration=declaration):
+        # Read a moment ago, for the version before: due again at the next periodic round (hourly), not now.
+        Declaration.objects.filter(pk=declaration.pk).update(site_checked_at=None)
     return declaration
 
 
@@ -293,6 +321,8 @@ def declaration_hide(*, declaration_ids, actor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise RegistryError(_("Say why the declaration is hidden."))
+    if len(reason) > 1000:
+        raise RegistryError(_("Keep the reason under 1,000 characters."))
     now = timezone.now()
     rows = list(Declaration.objects.select_for_update().filter(pk__in=declaration_ids, hidden_at__isnull=True))
     for declaration in rows:

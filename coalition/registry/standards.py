@@ -53,16 +53,30 @@ def content_usage(stances):
     return http_sf.ser(preferences)
 
 
+def _tdmrep_uses(stances):
+    """The stances TDMRep's one word speaks for: other mining, and training when it is all AI training (TDMRep's
+    TDM covers every kind of mining and training alike)."""
+    uses = [stances["tdm"]]
+    if stances.get("training_scope", TrainingScope.ALL) == TrainingScope.ALL:
+        uses.append(stances["training"])
+    return uses
+
+
 def tdm_reservation(stances):
-    """1 when other mining is reserved, or all AI training is (TDMRep's TDM covers every kind of mining and
-    training, so it cannot say "generative AI only": that reservation is said by Content-Usage's train-ai, which
-    -08 defines as generative training, and by the crawlers refused)."""
-    all_training = stances.get("training_scope", TrainingScope.ALL) == TrainingScope.ALL
-    return 1 if reserved(stances["tdm"]) or (reserved(stances["training"]) and all_training) else 0
+    """TDMRep's tdm-reservation: 1 when any use it speaks for is reserved; None (left unset) when only generative
+    training is reserved, which it cannot say and a 0 ("mine without asking") would undercut (Content-Usage's
+    train-ai, generative training in -08, and the crawlers refused say it); else 0. Training allowed with other
+    mining reserved is a 1: TDMRep has no word for the difference, and reserving is the safer reading."""
+    if any(reserved(stance) for stance in _tdmrep_uses(stances)):
+        return 1
+    return None if reserved(stances["training"]) else 0
 
 
 def tdm_policy_wanted(stances):
-    return tdm_reservation(stances) == 1 and Stance.LICENSED in (stances["training"], stances["tdm"])
+    """A licensing policy (obtain consent) only when every use the reservation speaks for is licensed on request:
+    an offer to license a use the member reserved outright would contradict them."""
+    reserved_uses = [stance for stance in _tdmrep_uses(stances) if reserved(stance)]
+    return bool(reserved_uses) and all(stance == Stance.LICENSED for stance in reserved_uses)
 
 
 def blocked_crawlers(stances):
@@ -93,20 +107,26 @@ def robots_block(stances, *, policy_url=""):
     ]
     if policy_url:
         lines.append("# " + _("Licensing: %(url)s") % {"url": policy_url})
+    usage = f"Content-Usage: / {content_usage(stances)}"
     for purpose, tokens in blocked_crawlers(stances).items():
         lines.append("")
         lines.append(f"# {PURPOSE_COMMENTS[purpose]()}")
         lines.extend(f"User-agent: {token}" for token in tokens)
-        lines.append("Disallow: /")
+        # Preferences belong to groups (draft-ietf-aipref-attach-05): a crawler with a group of its own reads
+        # only that group's.
+        lines += ["Disallow: /", usage]
     # An empty Disallow refuses nothing: added to a robots.txt whose own "User-agent: *" group refuses things, it
     # changes none of them (an "Allow: /" here would, the groups being merged).
-    lines += ["", "User-agent: *", "Disallow:", f"Content-Usage: / {content_usage(stances)}"]
+    lines += ["", "User-agent: *", "Disallow:", usage]
     return "\n".join(lines) + "\n"
 
 
 def tdmrep_json(stances, *, policy_url=""):
     """The /.well-known/tdmrep.json for the member's site: one rule for the whole site."""
-    rule = {"location": "/", "tdm-reservation": tdm_reservation(stances)}
+    reservation = tdm_reservation(stances)
+    if reservation is None:
+        return []  # no rule: the reservation is unset
+    rule = {"location": "/", "tdm-reservation": reservation}
     if policy_url and tdm_policy_wanted(stances):
         rule["tdm-policy"] = policy_url
     return [rule]
@@ -134,6 +154,8 @@ def tdm_policy(*, uid, assigner_url, name, contact, stances):
 
 
 def html_meta(stances, *, policy_url=""):
+    if tdm_reservation(stances) is None:
+        return ""
     lines = [f'<meta name="tdm-reservation" content="{tdm_reservation(stances)}">']
     if policy_url and tdm_policy_wanted(stances):
         lines.append(f'<meta name="tdm-policy" content="{policy_url}">')
@@ -141,7 +163,7 @@ def html_meta(stances, *, policy_url=""):
 
 
 def http_headers(stances, *, policy_url=""):
-    lines = [f"tdm-reservation: {tdm_reservation(stances)}"]
+    lines = [] if tdm_reservation(stances) is None else [f"tdm-reservation: {tdm_reservation(stances)}"]
     if policy_url and tdm_policy_wanted(stances):
         lines.append(f"tdm-policy: {policy_url}")
     lines.append(f"Content-Usage: {content_usage(stances)}")

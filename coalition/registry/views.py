@@ -56,7 +56,9 @@ def _member_context(signature, *, place_form=None, declaration_form=None):
         "declaration_form": declaration_form,
         "snippets": standards.snippets(declaration) if published else None,
         "urls": standards.declaration_urls(declaration) if declaration else None,
-        "check": _with_time(declaration.site_check) if published else None,
+        "check": _with_time(declaration.site_check)
+        if published and declaration.site_check.get("version") == declaration.version
+        else None,
         "versions": declaration.versions.all()[:20] if declaration else [],
         "channel_proof": services.channel_proof_unused(signature),
     }

@@ -226,6 +226,15 @@
     if (sentTo) {
       showAddress(sentTo);
     }
+    // A destructive button asks first (the form still works without JavaScript: it then goes straight through).
+    var asking = document.querySelectorAll("button[data-confirm]");
+    for (var a = 0; a < asking.length; a++) {
+      asking[a].addEventListener("click", function (event) {
+        if (!window.confirm(this.getAttribute("data-confirm"))) {
+          event.preventDefault();
+        }
+      });
+    }
     var buttons = document.querySelectorAll("button[data-copy]");
     for (var i = 0; i < buttons.length; i++) {
       copyLink(buttons[i]);

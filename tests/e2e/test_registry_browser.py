@@ -58,13 +58,13 @@ def test_a_member_declares_copies_the_files_and_sees_their_site_say_it(
     # Rae puts the token on her home page and comes back.
     local_web.serve("/", f"<html><body>Stories. {token}</body></html>")
     later(Place, checked_at=True)
-    page.get_by_role("button", name="Check now").click()
+    page.get_by_role("button", name=f"Check {site} now").click()
     assert page.locator(".place-status").inner_text() == "Proven"
 
     page.get_by_role("group", name="AI training").get_by_label("Reserved (no)").check()
     page.get_by_role("group", name="Other text and data mining").get_by_label("Licensed on request").check()
     page.get_by_label("Licensing contact (a web page or an email address)").fill("https://rae.example/licensing")
-    page.get_by_label(site).check()
+    page.get_by_role("checkbox", name=site).check()
     page.get_by_role("button", name="Publish my declaration").click()
     assert page.get_by_text("Your declaration is published.").is_visible()
     assert page.get_by_text("Not yet: your site does not say everything you declared.").is_visible()

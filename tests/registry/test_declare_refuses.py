@@ -137,3 +137,28 @@ def test_hostile_lookups_are_400s_not_500s(client, query):
 @pytest.mark.parametrize("public_id", ["%00", "ZZZZZZZZZZZZ", "abc", "0123456789abcdef0"])
 def test_unknown_declaration_addresses_are_404s(client, public_id):
     assert client.get(f"/registry/{public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://a.example/\x01", "Give a full http or https address"),
+        ("http://203.0.113.5/", "by its domain name"),
+        ("https://a.example/x y", "Give a full http or https address"),
+    ],
+)
+def test_places_that_are_no_public_address_are_refused(client, committed, member_with_places, url, message):
+    before = Place.objects.count()
+    response = committed(client.post, "/account/registry/", {"action": "add_place", "url": url, "method": "page"})
+    assert response.status_code == 400 and message in response.text
+    assert Place.objects.count() == before
+
+
+@pytest.mark.parametrize("contact", ["https://user:pw@nina.example/licensing", "http://10.0.0.1/admin"])
+def test_a_licensing_contact_with_credentials_or_a_bare_address_is_refused(
+    client, committed, member_with_places, contact
+):
+    _, proven, _ = member_with_places
+    response = post(client, committed, training="licensed", licensing_contact=contact, places=[str(proven.pk)])
+    assert response.status_code == 400 and "by its domain name" in response.text
+    assert not DeclarationVersion.objects.exists()

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from coalition.registry import checks, standards
+from coalition.registry import checks, proofs, standards
 from coalition.registry.models import Declaration, DeclarationVersion, Place
 from tests.factories import PlaceFactory
 from tests.registry.conftest import declare_for
@@ -83,14 +83,20 @@ def test_a_member_proves_their_site_declares_and_everyone_can_look_it_up(client,
     assert [d["id"] for d in found["results"]] == [declaration.public_id]
     other = client.get("/api/v1/registry/declarations/", {"url": "https://elsewhere.example/"}).json()
     assert other["results"] == []
-    assert client.get("/api/v1/registry/declarations/", {"domain": "creator.test"}).json()["results"]
 
     counter = client.get("/registry/")
     assert "1 creator reserves AI training over 1 channel." in counter.text
 
 
 def test_the_member_page_offers_the_files_for_their_site(client, creator, committed, proven_site):
-    declare(client, committed, [proven_site], training="licensed", licensing_contact="https://vera.example/licensing")
+    declare(
+        client,
+        committed,
+        [proven_site],
+        training="licensed",
+        tdm="licensed",
+        licensing_contact="https://vera.example/licensing",
+    )
     declaration = Declaration.objects.get()
     page = client.get("/account/registry/").text
     snippets = standards.snippets(declaration)
@@ -211,3 +217,29 @@ def test_a_url_lookup_pages_through_every_declaration_on_a_host(client, member, 
         seen += [d["name"] for d in page["results"]]
         url = page["next"]
     assert len(seen) == len(set(seen)) == selectors.PAGE_SIZE + 5
+
+
+def test_a_site_read_in_part_gets_no_verdict(client, creator, committed, proven_site, local_web):
+    from coalition.signatures.channel import FetchFailed
+
+    declare(client, committed, [proven_site])
+    declaration = Declaration.objects.get()
+    real = proofs.default_fetch
+
+    def flaky(url):
+        if url.endswith("/robots.txt"):
+            return real(url)
+        raise FetchFailed("timeout")
+
+    assert checks.site_check(declaration_id=declaration.pk, fetch=flaky) == "unreachable"
+    declaration.refresh_from_db()
+    assert declaration.site_check["ok"] is None
+    assert "their site" not in client.get(f"/registry/{declaration.public_id}/").text
+
+
+def test_a_page_below_a_sites_root_does_not_get_the_whole_site_judged(client, creator, committed, local_web):
+    page = PlaceFactory(signature=creator, url=local_web.url("uni.test", "/~vera/"))
+    declare(client, committed, [page])
+    declaration = Declaration.objects.get()
+    assert declaration.site_check["sites"] == []
+    assert ("uni.test", "/robots.txt") not in local_web.asked

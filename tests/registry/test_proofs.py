@@ -177,3 +177,11 @@ def test_a_dns_proof_is_read_with_dnspython_from_a_name_server(signature, local_
     assert proofs.place_check(place_id=domain.pk, resolve_txt=resolve_txt) == Place.Status.FAILED  # no record
     records["pat.test"] = ["v=spf1 -all", domain.token]
     assert proofs.place_check(place_id=domain.pk, resolve_txt=resolve_txt) == Place.Status.VERIFIED
+
+
+def test_a_page_proven_on_a_platform_does_not_make_its_bluesky_handle_yours(signature, local_web):
+    PlaceFactory(signature=signature, url="https://bigplatform.test/@mallory")  # a page, not the domain
+    claim = place(signature, "https://bsky.app/profile/bigplatform.test", Place.Method.BLUESKY)
+    local_web.serve("/profile/bigplatform.test", "<p>The platform's own account</p>", host="bsky.test")
+    local_web.txt["_atproto.bigplatform.test"] = ["did=did:plc:platform"]
+    assert proofs.place_check(place_id=claim.pk, fetch=_bluesky_here(local_web)) == Place.Status.FAILED

@@ -176,3 +176,44 @@ def test_a_declaration_whose_first_check_never_ran_is_due(published):
     _, _, declaration = published()
     Declaration.objects.update(site_checked_at=None)
     assert sites_due() == [declaration.pk]
+
+
+@pytest.mark.parametrize(
+    ("place_url", "covered", "not_covered"),
+    [
+        ("https://shared.example:8443/", "https://shared.example:8443/page", "https://shared.example/page"),
+        ("https://uni.example/~vera/caf%C3%A9/", "https://uni.example/~vera/café/x", "https://uni.example/~vera/"),
+    ],
+)
+def test_ports_and_spellings_of_a_path(client, published, place_url, covered, not_covered):
+    _, signature, declaration = published()
+    declaration.places.add(PlaceFactory(signature=signature, url=place_url))
+    api = "/api/v1/registry/declarations/"
+    assert client.get(api, {"url": covered}).json()["results"], covered
+    assert not client.get(api, {"url": not_covered}).json()["results"], not_covered
+
+
+def test_the_same_declaration_sent_twice_is_one_version(published):
+    from tests.registry.conftest import declare_for
+
+    _, signature, declaration = published()
+    again = declare_for(signature, list(declaration.places.all()))
+    assert again.version == 1 and declaration.versions.count() == 1
+
+
+def test_the_member_is_told_when_organisers_hide_their_declaration(client, published, organiser):
+    from coalition.registry.services import declaration_hide
+
+    user, _, declaration = published()
+    declaration_hide(declaration_ids=[declaration.pk], actor=organiser, reason="impersonation")
+    client.force_login(user)
+    assert "taken your declaration off the public registry" in client.get("/account/registry/").text
+
+
+def test_the_organisers_figures_are_in_words(client, published, organiser):
+    published()
+    client.force_login(organiser)
+    page = client.get("/admin/registry/declaration/")
+    figures = page.text.split("registry-figures", 1)[1].split("</div>", 1)[0]
+    assert "Musician" in figures and "Reserved (no)" in figures and "AI training" in figures
+    assert "musician" not in figures and "reserved" not in figures

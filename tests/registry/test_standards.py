@@ -112,8 +112,22 @@ def test_the_robots_block_added_to_a_site_that_refuses_everyone_unblocks_nobody(
 def test_generative_only_training_is_said_by_content_usage_not_by_a_whole_tdm_reservation():
     generative = {**RESERVE_TRAINING, "tdm": Stance.ALLOWED, "training_scope": "generative"}
     assert standards.content_usage(generative) == "train-ai=n, search=y"
-    assert standards.tdm_reservation(generative) == 0
+    # TDMRep cannot say "generative only": it is left unset rather than "0", which would mean "mine freely".
+    assert standards.tdm_reservation(generative) is None
+    assert standards.tdmrep_json(generative) == []
+    assert "tdm-reservation" not in standards.http_headers(generative)
     assert standards.tdm_reservation({**generative, "training_scope": "all"}) == 1
+
+
+def test_a_licensing_policy_is_offered_only_for_uses_licensed_on_request():
+    url = "https://coalition.example/registry/x/tdm-policy.json"
+    both_licensed = {"training": Stance.LICENSED, "search": Stance.ALLOWED, "tdm": Stance.LICENSED}
+    mining_reserved = {**both_licensed, "tdm": Stance.RESERVED}
+    assert standards.tdm_policy_wanted(both_licensed)
+    assert standards.tdmrep_json(both_licensed, policy_url=url)[0]["tdm-policy"] == url
+    # Training licensed but other mining reserved outright: an offer to license mining would contradict that.
+    assert not standards.tdm_policy_wanted(mining_reserved)
+    assert "tdm-policy" not in standards.tdmrep_json(mining_reserved, policy_url=url)[0]
 
 
 @pytest.mark.django_db
@@ -132,3 +146,16 @@ def test_a_french_member_gets_the_robots_block_commented_in_french(client, membe
     declaration = declare_for(signature, [PlaceFactory(signature=signature)])
     french = client.get(f"/fr/registry/{declaration.public_id}/robots.txt").text
     assert "# Robots d’entraînement d’IA" in french and "User-agent: GPTBot" in french
+
+
+def test_content_usage_statements_combine_as_the_vocabulary_says():
+    # Any "n" wins, whichever comes first.
+    assert checks.combine({"train-ai": "y"}, {"train-ai": "n"}) == {"train-ai": "n"}
+    assert checks.combine({"train-ai": "n"}, {"train-ai": "y", "search": "y"}) == {"train-ai": "n", "search": "y"}
+    # Rules belong to their group: one in a named crawler's group says nothing about the others.
+    text = "User-agent: SomeBot\nContent-Usage: train-ai=n\n\nUser-agent: *\nDisallow:\n"
+    assert checks._robots_content_usage(text) == {}
+    assert checks._robots_content_usage(text, agent="SomeBot") == {"train-ai": "n"}
+    # Every group of the generated block says the preference, for crawlers that read only their own group.
+    block = standards.robots_block(RESERVE_TRAINING)
+    assert checks._robots_content_usage(block, agent="GPTBot") == {"train-ai": "n", "search": "y"}
