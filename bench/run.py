@@ -579,13 +579,15 @@ def report(results, load_before, load_after, others, surge_lines=()):
         cached, static = by_label.get(f"nginx cache: {label}"), by_label.get(f"nginx static: {label} size")
         if cached and static:
             if cached.get("rounds") and static.get("rounds"):
+                # Each round's pair ran back to back: their ratio is free of what the machine did between rounds,
+                # and the median of those ratios is the figure.
                 cached_rps, static_rps = median(cached["rounds"]), median(static["rounds"])
-                how = f"medians of {len(cached['rounds'])} rounds in turns"
-                shares = " ".join(f"{c / s_:.2f}" for c, s_ in zip(cached["rounds"], static["rounds"], strict=True))
-                how += f"; per round {shares}"
+                shares = [c / s_ for c, s_ in zip(cached["rounds"], static["rounds"], strict=True)]
+                share = median(shares)
+                how = f"median of {len(shares)} rounds in turns: {' '.join(f'{x:.3f}' for x in shares)}"
             else:
                 cached_rps, static_rps, how = cached["rps"], static["rps"], "one run each"
-            share = cached_rps / static_rps
+                share = cached_rps / static_rps
             verdict = "ok" if share >= CACHED_RATIO_TARGET else "MISSED"
             print(
                 f"  {label} through nginx's cache: {cached_rps:,.0f} req/s, {share:.2f} of a static file of the "
