@@ -98,15 +98,15 @@ PURPOSE_COMMENTS = {
 }
 
 
-def robots_block(stances, *, policy_url=""):
+def robots_block(stances, *, declared_at=""):
     """The lines to add to a robots.txt: one group per purpose refused, then the Content-Usage rule for all."""
     listed = crawler_list()["checked_on"]
     lines = [
         "# " + _("AI use of this site, as declared in the Creators Coalition on AI consent registry."),
         "# " + _("Crawler list checked on %(date)s.") % {"date": listed},
     ]
-    if policy_url:
-        lines.append("# " + _("Licensing: %(url)s") % {"url": policy_url})
+    if declared_at:
+        lines.append("# " + _("Declared at: %(url)s") % {"url": declared_at})
     usage = f"Content-Usage: / {content_usage(stances)}"
     for purpose, tokens in blocked_crawlers(stances).items():
         lines.append("")
@@ -192,7 +192,7 @@ def snippets(declaration):
         "tdmrep_json": json.dumps(tdmrep_json(stances, policy_url=policy_url), indent=2),
         "html_meta": html_meta(stances, policy_url=policy_url),
         "http_headers": http_headers(stances, policy_url=policy_url),
-        "robots_txt": robots_block(stances, policy_url=urls["page"]),
+        "robots_txt": robots_block(stances, declared_at=urls["page"]),
         "content_usage": content_usage(stances),
     }
 

@@ -153,8 +153,13 @@ def _published(public_id):
 @public_page
 @require_safe
 def index(request):
+    params = request.GET.copy()
+    typed = (params.get("url") or "").strip()
+    if typed and "://" not in typed and "/" not in typed and not params.get("domain"):
+        # A bare name typed in the box ("example.org") asks for everything on that domain, not its home page.
+        params["domain"] = params.pop("url")[-1]
     try:
-        filters = selectors.registry_filters(request.GET)
+        filters = selectors.registry_filters(params)
         error = ""
     except selectors.LookupError_ as exc:
         filters, error = {}, str(exc)

@@ -217,3 +217,11 @@ def test_the_organisers_figures_are_in_words(client, published, organiser):
     figures = page.text.split("registry-figures", 1)[1].split("</div>", 1)[0]
     assert "Musician" in figures and "Reserved (no)" in figures and "AI training" in figures
     assert "musician" not in figures and "reserved" not in figures
+
+
+def test_a_bare_domain_typed_in_the_lookup_box_finds_every_place_on_it(client, published):
+    _, signature, declaration = published()
+    declaration.places.add(PlaceFactory(signature=signature, url="https://video.example/@mo"))
+    page = client.get("/registry/", {"url": "video.example"})
+    assert page.status_code == 200 and "Mo Musician" in page.text
+    assert "No declaration covers" in client.get("/registry/", {"url": "elsewhere.example"}).text
