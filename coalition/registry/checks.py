@@ -86,8 +86,8 @@ def combine(*preferences):
     combined = {}
     for prefs in preferences:
         for label, value in prefs.items():
-            if value == "n" or combined.get(label) != "n":
-                combined[label] = value if combined.get(label) != "n" else "n"
+            if combined.get(label) != "n":
+                combined[label] = value
     return combined
 
 
