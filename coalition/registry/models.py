@@ -50,7 +50,7 @@ class Place(models.Model):
     url = models.URLField(max_length=500)
     # What the place covers (coverage.py): its host (lower case, punycode, no "www.") and path key, or "*" for a
     # whole domain proven by DNS. A lookup of any URL matches these by equality.
-    host = models.CharField(max_length=253)
+    host = models.CharField(max_length=260)
     path = models.CharField(max_length=600, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.PAGE)
     # Not unique: a channel proven on the signature page keeps its token when it becomes a place.
@@ -62,7 +62,9 @@ class Place(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["signature", "url"], name="registry_place_once_per_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["signature", "host", "path"], name="registry_place_once_per_member")
+        ]
         indexes = [models.Index(fields=["host", "path"], name="registry_place_coverage")]
         ordering = ["created_at", "id"]
 

@@ -1,6 +1,7 @@
 """Writes of the consent registry: places proven, declarations made, changed, withdrawn, hidden."""
 
 import secrets
+import unicodedata
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ from .tasks import check_place, check_site
 PLACE_TOKEN_PREFIX = CHANNEL_PROOF_PREFIX  # one prefix for every proof the site gives
 PLACE_CHECK_COOLDOWN = timedelta(minutes=1)
 PLACES_PER_MEMBER = 20
+HOST_KEY_MAX = 260  # a name of 253 characters and a port
+PATH_KEY_MAX = 600
 # Who may declare: a signature that counts (confirmed or verified). Held ones wait for an organiser first.
 DECLARING_STATUSES = Signature.LISTED_STATUSES
 
@@ -39,7 +42,16 @@ class RegistryError(Exception):
 
 def _place_fields(url, method):
     host, path = place_key(url, whole_domain=method == Place.Method.DNS)
+    if len(host) > HOST_KEY_MAX or len(path) > PATH_KEY_MAX:
+        # Percent-encoding makes a path up to three times as long as typed.
+        raise RegistryError(_("That address is too long (500 characters at most)."))
     return {"url": url, "host": host, "path": path}
+
+
+def _invisible(text):
+    """Characters that do not show, or that reorder what is shown (right-to-left overrides, zero-width joiners):
+    an address holding them reads as another one."""
+    return any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text)
 
 
 def place_url_clean(url, method):
@@ -49,14 +61,15 @@ def place_url_clean(url, method):
         raise RegistryError(_("Give the address of your channel or site."))
     if len(url) > 500:
         raise RegistryError(_("That address is too long (500 characters at most)."))
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+    if _invisible(url):
         raise RegistryError(_("Give a full http or https address, such as https://example.org/."))
     if method == Place.Method.DNS and "://" not in url:
         url = f"https://{url.strip('/')}/"
     try:
         URLValidator(schemes=["http", "https"])(url)
         parts = urlsplit(url)
-        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        if parts.port == 0:
+            raise ValueError("port 0")
     except (ValidationError, ValueError):
         raise RegistryError(_("Give a full http or https address, such as https://example.org/.")) from None
     if parts.username or parts.password:
@@ -118,8 +131,10 @@ def place_add(*, signature, url, method):
     if method not in Place.Method.values:
         raise RegistryError(_("Choose how to prove the place from the list."))
     url = place_url_clean(url, method)
+    fields = _place_fields(url, method)
     _lock(signature)
-    if Place.objects.filter(signature=signature, url=url).exists():
+    # The same place however it is spelt (HTTPS://Example.org/ and https://example.org/).
+    if Place.objects.filter(signature=signature, host=fields["host"], path=fields["path"]).exists():
         raise RegistryError(_("That place is already on your list."))
     if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
         raise RegistryError(_("You have reached the limit of places; remove one first."))
@@ -128,7 +143,7 @@ def place_add(*, signature, url, method):
         signature=signature,
         method=method,
         token=PLACE_TOKEN_PREFIX + secrets.token_urlsafe(16),
-        **_place_fields(url, method),
+        **fields,
     )
     transaction.on_commit(lambda: check_place.delay(place.pk), robust=True)
     return place
@@ -137,7 +152,10 @@ def place_add(*, signature, url, method):
 def channel_proof_unused(signature):
     """The signature's verified channel proof (from "My signature"), if it is not a place here yet."""
     proof = ChannelProof.objects.filter(signature=signature, status=ChannelProof.Status.VERIFIED).first()
-    if proof is None or Place.objects.filter(signature=signature, url=proof.url.split("#", 1)[0]).exists():
+    if proof is None:
+        return None
+    host, path = place_key(proof.url.split("#", 1)[0], whole_domain=False)
+    if Place.objects.filter(signature=signature, host=host, path=path).exists():
         return None
     return proof
 
@@ -203,6 +221,8 @@ def _contact_clean(contact):
     contact = (contact or "").strip()
     if not contact:
         return ""
+    if _invisible(contact):
+        raise RegistryError(_("The licensing contact must be an http or https address or an email address."))
     if len(contact) > CONTACT_MAX_LENGTH:
         raise RegistryError(
             _("The licensing contact is too long (%(n)d characters at most).") % {"n": CONTACT_MAX_LENGTH}
@@ -218,7 +238,8 @@ def _contact_clean(contact):
     try:
         URLValidator(schemes=["http", "https"])(contact)
         parts = urlsplit(contact)
-        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        if parts.port == 0:
+            raise ValueError("port 0")
     except (ValidationError, ValueError):
         raise RegistryError(_("The licensing contact must be an http or https address or an email address.")) from None
     if parts.username or parts.password or is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):

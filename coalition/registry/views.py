@@ -1,4 +1,5 @@
 import json
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -65,10 +66,10 @@ def _member_context(signature, *, place_form=None, declaration_form=None):
 
 
 def _place_action(request, signature, action):
-    try:
-        place_id = int(request.POST.get("place", ""))
-    except ValueError:
-        raise Http404("no such place") from None
+    place_id = request.POST.get("place", "")
+    if not re.fullmatch(r"[0-9]{1,18}", place_id):
+        raise Http404("no such place")
+    place_id = int(place_id)
     if action == "remove_place":
         services.place_remove(signature=signature, place_id=place_id)
         messages.success(request, _("The place is removed."))

@@ -162,3 +162,48 @@ def test_a_licensing_contact_with_credentials_or_a_bare_address_is_refused(
     response = post(client, committed, training="licensed", licensing_contact=contact, places=[str(proven.pk)])
     assert response.status_code == 400 and "by its domain name" in response.text
     assert not DeclarationVersion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ex\u202eelpmaxe.org/",  # a right-to-left override: reads as another address
+        "https://zw.example/a\u200bb",  # a zero-width space
+        "https://a.example:0/",
+        "https://long.example/" + "é" * 470,  # short as typed, over the limit once percent-encoded
+    ],
+)
+def test_addresses_that_read_as_another_or_overflow_are_refused(client, committed, member_with_places, url):
+    before = Place.objects.count()
+    response = committed(client.post, "/account/registry/", {"action": "add_place", "url": url, "method": "page"})
+    assert response.status_code == 400
+    assert Place.objects.count() == before
+
+
+def test_the_same_place_spelt_differently_is_one_place(client, committed, member_with_places):
+    before = Place.objects.count()
+    response = committed(
+        client.post, "/account/registry/", {"action": "add_place", "url": "HTTPS://NINA.EXAMPLE/#top", "method": "page"}
+    )
+    assert response.status_code == 400 and "already on your list" in response.text
+    assert Place.objects.count() == before
+
+
+@pytest.mark.parametrize("place_id", ["\uff17", "\u0661", " 1 ", "1_0"])
+def test_place_ids_are_plain_digits(client, committed, member_with_places, place_id):
+    response = committed(client.post, "/account/registry/", {"action": "remove_place", "place": place_id})
+    assert response.status_code == 404
+    assert Place.objects.count() == 2
+
+
+def test_a_licensing_contact_with_a_right_to_left_override_is_refused(client, committed, member_with_places):
+    _, proven, _ = member_with_places
+    response = post(
+        client,
+        committed,
+        training="licensed",
+        licensing_contact="https://lic.example/\u202egpj.exe",
+        places=[str(proven.pk)],
+    )
+    assert response.status_code == 400
+    assert not DeclarationVersion.objects.exists()
