@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Count, Func, Min, OuterRef, Q, Subquery, Value
+from django.db.models import BigAutoField, CharField, Count, Func, Lookup, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat, Lower, StrIndex
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -208,6 +208,25 @@ def signatory_match_count(*, letter, q="", limit=1000, **filters):
     return min(n, limit), n > limit
 
 
+@BigAutoField.register_lookup
+class AnyOf(Lookup):
+    """`id__any=[...]`: `id = ANY(%s)` with the list as one array parameter (PostgreSQL), where `id__in` writes a
+    parameter per value. Registered through Django's documented custom-lookup API."""
+
+    lookup_name = "any"
+    prepare_rhs = False  # a list of ids, not one id
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+    def as_sqlite(self, compiler, connection):
+        # SQLite has no arrays: the IN list it always had.
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs) or [None]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
 class Unaccent(Func):
     """The IMMUTABLE wrapper of unaccent() that the trigram index is built on (migration 0007)."""
 
@@ -273,7 +292,8 @@ def name_matches(signatures, q, ids=None):
         position = StrIndex(search_name, _folded(q))
     ids = name_match_ids(signatures, q) if ids is None else ids
     if len(ids) <= SEARCH_FEW_MATCHES:
-        return signatures.filter(id__in=ids)
+        # One array parameter, not an IN list of up to 2,000: Django compiles and PostgreSQL plans it at once.
+        return signatures.filter(id__any=ids)
     # STRPOS, which the trigram index cannot serve: PostgreSQL walks the list in keyset order and stops after a
     # page, instead of gathering every match of a common name first and sorting them.
     return signatures.alias(position=position).filter(position__gt=0)
