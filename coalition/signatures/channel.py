@@ -99,13 +99,6 @@ def _target(url):
     return parts.scheme, parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")
 
 
-def http_get_pinned(*, scheme, address, host, port, target):
-    """One GET to `address` (already checked) for `host`, TLS verified against the host name. Returns
-    (status, location, text) with the body cut at CHANNEL_FETCH_MAX_BYTES and the whole read bounded in time."""
-    page = http_get_pinned_page(scheme=scheme, address=address, host=host, port=port, target=target)
-    return page.status, page.headers.get("Location"), page.text
-
-
 @dataclass(frozen=True)
 class Page:
     url: str
@@ -114,8 +107,9 @@ class Page:
     text: str
 
 
-def http_get_pinned_page(*, scheme, address, host, port, target):
-    """As http_get_pinned, with the answer's headers."""
+def http_get_pinned(*, scheme, address, host, port, target):
+    """One GET to `address` (already checked) for `host`, TLS verified against the host name: the Page, its body
+    cut at CHANNEL_FETCH_MAX_BYTES and the whole read bounded in time."""
     timeout = urllib3.Timeout(connect=5, read=settings.CHANNEL_FETCH_TIMEOUT)
     if scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
@@ -150,19 +144,12 @@ def http_get_pinned_page(*, scheme, address, host, port, target):
 
 
 def fetch_text(url, resolve=socket.getaddrinfo):
-    """The text at `url`, following a few redirects, each hop checked as the first."""
-    for _hop in range(MAX_REDIRECTS + 1):
-        scheme, host, port, target = _target(url)
-        address = public_addresses(host, port, resolve)[0]
-        status, location, text = http_get_pinned(scheme=scheme, address=address, host=host, port=port, target=target)
-        if status in REDIRECTS and location:
-            url = urljoin(url, location)
-            continue
-        if status >= 400:
-            logger.info("Channel check of %s: HTTP %s", url, status)
-            raise FetchFailed(gettext_noop("the page answered with an error (it may be missing or private)"))
-        return text
-    raise FetchFailed(gettext_noop("the link redirects too many times"))
+    """The text at `url`, following a few redirects, each hop checked as the first; an error answer is a failure."""
+    page = fetch_page(url, resolve=resolve)
+    if page.status >= 400:
+        logger.info("Channel check of %s: HTTP %s", page.url, page.status)
+        raise FetchFailed(gettext_noop("the page answered with an error (it may be missing or private)"))
+    return page.text
 
 
 def fetch_page(url, *, resolve=socket.getaddrinfo, is_public=address_is_public):
@@ -171,7 +158,7 @@ def fetch_page(url, *, resolve=socket.getaddrinfo, is_public=address_is_public):
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, target = _target(url)
         address = public_addresses(host, port, resolve, is_public)[0]
-        page = http_get_pinned_page(scheme=scheme, address=address, host=host, port=port, target=target)
+        page = http_get_pinned(scheme=scheme, address=address, host=host, port=port, target=target)
         location = page.headers.get("location")
         if page.status in REDIRECTS and location:
             url = urljoin(url, location)

@@ -31,7 +31,12 @@ def _name_channel(client, signature, url, committed):
 
 def _serving(text, status=200, location=None):
     """Stand in for the third-party site: what http_get_pinned would have read from it."""
-    return mock.patch.object(channel, "http_get_pinned", return_value=(status, location, text))
+    return mock.patch.object(channel, "http_get_pinned", return_value=_page(status, location, text))
+
+
+def _page(status, location, text):
+    headers = {"location": location} if location else {}
+    return channel.Page(url=f"https://{PUBLIC_IP}/", status=status, headers=headers, text=text)
 
 
 def test_a_creator_proves_their_channel_and_gets_the_mark(client, creator, committed):
@@ -39,7 +44,7 @@ def test_a_creator_proves_their_channel_and_gets_the_mark(client, creator, commi
 
     def fake_get(*, scheme, address, host, port, target):
         token_holder["asked"] = (scheme, address, host, port, target)
-        return 200, None, f"<html><p>About: {ChannelProof.objects.get().token}</p></html>"
+        return _page(200, None, f"<html><p>About: {ChannelProof.objects.get().token}</p></html>")
 
     with mock.patch.object(channel, "http_get_pinned", side_effect=fake_get):
         response = _name_channel(client, creator, f"https://{PUBLIC_IP}/about?x=1", committed)
@@ -67,7 +72,7 @@ def test_a_page_without_the_token_gets_no_mark(client, creator, committed):
 
 def test_the_periodic_recheck_removes_the_mark_when_the_token_goes(client, creator, committed):
     with mock.patch.object(
-        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+        channel, "http_get_pinned", side_effect=lambda **kw: _page(200, None, ChannelProof.objects.get().token)
     ):
         _name_channel(client, creator, f"http://{PUBLIC_IP}/", committed)
     ChannelProof.objects.update(checked_at="2000-01-01T00:00:00Z")
@@ -81,7 +86,7 @@ def test_the_periodic_recheck_removes_the_mark_when_the_token_goes(client, creat
 
 def test_an_unreachable_page_keeps_the_mark_until_a_page_says_otherwise(client, creator, committed):
     with mock.patch.object(
-        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+        channel, "http_get_pinned", side_effect=lambda **kw: _page(200, None, ChannelProof.objects.get().token)
     ):
         _name_channel(client, creator, f"http://{PUBLIC_IP}/", committed)
     with mock.patch.object(channel, "http_get_pinned", side_effect=FetchFailed("ReadTimeoutError")):
@@ -246,14 +251,14 @@ def test_the_pinned_fetch_talks_to_the_checked_address_with_the_real_host_name_a
     server = http.server.HTTPServer(("127.0.0.1", 0), _Host)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        status, location, text = channel.http_get_pinned(
+        page = channel.http_get_pinned(
             scheme="http", address="127.0.0.1", host="creator.example", port=server.server_port, target="/feed?a=1"
         )
     finally:
         server.shutdown()
         server.server_close()
-    assert (status, location) == (200, None)
-    assert text == "a" * 1000
+    assert (page.status, page.headers.get("location")) == (200, None)
+    assert page.text == "a" * 1000
     assert _Host.seen == {"host": f"creator.example:{server.server_port}", "path": "/feed?a=1"}
 
 
@@ -277,7 +282,7 @@ def test_a_failed_check_is_explained_in_the_members_language(client, creator, co
 
 def test_the_mark_goes_when_the_link_or_the_proven_page_changes(client, creator, committed):
     with mock.patch.object(
-        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+        channel, "http_get_pinned", side_effect=lambda **kw: _page(200, None, ChannelProof.objects.get().token)
     ):
         _name_channel(client, creator, f"https://{PUBLIC_IP}/about", committed)
     creator.refresh_from_db()
@@ -302,7 +307,7 @@ def test_the_mark_goes_when_the_link_or_the_proven_page_changes(client, creator,
     # Proven again (a minute later: checks are spaced), then a new page named that cannot be reached.
     ChannelProof.objects.update(checked_at=None)
     with mock.patch.object(
-        channel, "http_get_pinned", side_effect=lambda **kw: (200, None, ChannelProof.objects.get().token)
+        channel, "http_get_pinned", side_effect=lambda **kw: _page(200, None, ChannelProof.objects.get().token)
     ):
         _name_channel(client, creator, f"https://{PUBLIC_IP}/again", committed)
     creator.refresh_from_db()
