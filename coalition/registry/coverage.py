@@ -26,6 +26,13 @@ def normal_host(host):
     return host[4:] if host.startswith("www.") else host
 
 
+def domains_of(host):
+    """`host` and the domains above it, down to a name of two labels: blog.example.org, example.org. (A bare
+    one-label name is its own only domain.)"""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)] or [host]
+
+
 def is_ip_literal(host):
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -72,8 +79,7 @@ def lookup_keys(url):
     """(host, its parent domains, the path keys of places that would cover `url`)."""
     parts = urlsplit(url)
     host = _host_key(parts)
-    labels = normal_host(parts.hostname).split(".")
-    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [normal_host(parts.hostname)]
+    domains = domains_of(normal_host(parts.hostname))
     path = _normal_path(parts.path)
     keys = [""]
     segments = [s for s in path.split("/") if s]

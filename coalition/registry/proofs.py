@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from coalition.signatures.channel import FetchFailed, FetchRefused, address_is_public, fetch_page
 
-from .coverage import WHOLE_DOMAIN, normal_host
+from .coverage import WHOLE_DOMAIN, domains_of, normal_host
 from .models import Declaration, Place
 
 logger = logging.getLogger(__name__)
@@ -91,10 +91,8 @@ def _bluesky_found(place, fetch, resolve_txt):
     handle = normal_host(match.group(1))
     # A handle on a domain the member proved whole (DNS) is proof too, if the domain names a Bluesky account. A page
     # proved on that host is not enough: youtube.com/@someone is not youtube.com.
-    labels = handle.split(".")
-    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
     proven = Place.objects.filter(
-        signature_id=place.signature_id, status=Place.Status.VERIFIED, host__in=domains, path=WHOLE_DOMAIN
+        signature_id=place.signature_id, status=Place.Status.VERIFIED, host__in=domains_of(handle), path=WHOLE_DOMAIN
     )
     if not proven.exists():
         return False

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from coalition.signatures.models import Craft
 
 from . import standards
-from .coverage import WHOLE_DOMAIN, lookup_keys, normal_host
+from .coverage import WHOLE_DOMAIN, domains_of, lookup_keys, normal_host
 from .models import USE_LABELS, USES, Declaration, Place, Stance
 
 COUNTER_CACHE_KEY = "registry:counter"
@@ -80,8 +80,7 @@ def coverage_q(filters):
             Q(places__host__in=domains, places__path=WHOLE_DOMAIN) | Q(places__host=host, places__path__in=keys)
         )
     domain = filters["domain"]
-    labels = domain.split(".")
-    parents = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
+    parents = domains_of(domain)
     # A domain's declarations: places on it (any path), and domains above it proven whole.
     return verified & (Q(places__host=domain) | Q(places__host__in=parents, places__path=WHOLE_DOMAIN))
 

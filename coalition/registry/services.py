@@ -54,6 +54,25 @@ def _invisible(text):
     return any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text)
 
 
+def _http_url_parts(url):
+    """The parts of an http or https URL Django's validator accepts, on a real port; ValueError otherwise (the
+    caller says what is wrong in its own words)."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValueError("not an http(s) URL") from None
+    parts = urlsplit(url)  # the port is checked only when asked
+    if parts.port == 0:
+        raise ValueError("port 0")
+    return parts
+
+
+def _by_name(parts):
+    """The address names its host by a domain name, not a bare network address or a one-label name."""
+    host = parts.hostname or ""
+    return not is_ip_literal(host) and "." in host
+
+
 def place_url_clean(url, method):
     """The place as stored: an http(s) URL; a domain for a DNS proof becomes https://domain/."""
     url = (url or "").strip()
@@ -66,15 +85,12 @@ def place_url_clean(url, method):
     if method == Place.Method.DNS and "://" not in url:
         url = f"https://{url.strip('/')}/"
     try:
-        URLValidator(schemes=["http", "https"])(url)
-        parts = urlsplit(url)
-        if parts.port == 0:
-            raise ValueError("port 0")
-    except (ValidationError, ValueError):
+        parts = _http_url_parts(url)
+    except ValueError:
         raise RegistryError(_("Give a full http or https address, such as https://example.org/.")) from None
     if parts.username or parts.password:
         raise RegistryError(_("An address with a user name or password cannot be checked."))
-    if is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
+    if not _by_name(parts):
         if method == Place.Method.DNS:
             raise RegistryError(_("A DNS proof is for a domain name, such as example.org."))
         raise RegistryError(_("Give the address by its domain name, such as https://example.org/, not a number."))
@@ -123,6 +139,11 @@ def declaration_draft(*, signature):
     return _declaration_for(signature)
 
 
+def _room_for_a_place(signature):
+    if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
+        raise RegistryError(_("You have reached the limit of places; remove one first."))
+
+
 @transaction.atomic
 def place_add(*, signature, url, method):
     """Name a place to prove; the check runs after commit."""
@@ -136,8 +157,7 @@ def place_add(*, signature, url, method):
     # The same place however it is spelt (HTTPS://Example.org/ and https://example.org/).
     if Place.objects.filter(signature=signature, host=fields["host"], path=fields["path"]).exists():
         raise RegistryError(_("That place is already on your list."))
-    if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
-        raise RegistryError(_("You have reached the limit of places; remove one first."))
+    _room_for_a_place(signature)
     _declaration_for(signature)  # a rel="me" proof links to its page
     place = Place.objects.create(
         signature=signature,
@@ -168,8 +188,7 @@ def place_from_channel_proof(*, signature):
     proof = channel_proof_unused(signature)
     if proof is None:
         raise RegistryError(_("There is no proven channel to add."))
-    if Place.objects.filter(signature=signature).count() >= PLACES_PER_MEMBER:
-        raise RegistryError(_("You have reached the limit of places; remove one first."))
+    _room_for_a_place(signature)
     _declaration_for(signature)
     return Place.objects.create(
         signature=signature,
@@ -236,13 +255,10 @@ def _contact_clean(contact):
             ) from None
         return contact.removeprefix("mailto:")
     try:
-        URLValidator(schemes=["http", "https"])(contact)
-        parts = urlsplit(contact)
-        if parts.port == 0:
-            raise ValueError("port 0")
-    except (ValidationError, ValueError):
+        parts = _http_url_parts(contact)
+    except ValueError:
         raise RegistryError(_("The licensing contact must be an http or https address or an email address.")) from None
-    if parts.username or parts.password or is_ip_literal(parts.hostname or "") or "." not in (parts.hostname or ""):
+    if parts.username or parts.password or not _by_name(parts):
         # Published as given: a link with a password, or to a bare network address, is no public contact.
         raise RegistryError(_("Give the licensing page by its domain name, without a user name or password."))
     return contact
