@@ -121,9 +121,11 @@ class Declaration(models.Model):
     def stances(self):
         return {**{use: getattr(self, use) for use in USES}, "training_scope": self.training_scope}
 
-    @property
-    def reserves_training(self):
-        return self.training != Stance.ALLOWED
+    def current_site_check(self):
+        """The last reading of the member's site, if it was for this version; {} otherwise (not read yet, or read
+        for what the member declared before)."""
+        check = self.site_check or {}
+        return check if check.get("version") == self.version else {}
 
 
 class DeclarationVersion(models.Model):

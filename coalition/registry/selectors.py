@@ -122,7 +122,6 @@ def declaration_public_dict(declaration):
     member's unless they chose to show a licensing contact."""
     stances = declaration.stances()
     urls = standards.declaration_urls(declaration)
-    check = declaration.site_check or {}
     return {
         "id": declaration.public_id,
         "url": urls["page"],
@@ -139,7 +138,7 @@ def declaration_public_dict(declaration):
         "tdm_reservation": standards.tdm_reservation(stances),
         "tdm_policy": urls["tdm_policy"] if standards.tdm_policy_wanted(stances) else None,
         "content_usage": standards.content_usage(stances),
-        "site_says_it": check.get("ok") if check.get("version") == declaration.version else None,
+        "site_says_it": declaration.current_site_check().get("ok"),
     }
 
 

@@ -26,8 +26,10 @@ def _member_signature(user):
     return services.declarable_signature(member_signatures(user=user))
 
 
-def _with_time(check):
-    """The stored check, with its time as a datetime the templates format in the reader's language."""
+def _current_check(declaration):
+    """The reading of the member's site for this version, its time as a datetime the templates format in the
+    reader's language; None when there is none."""
+    check = declaration.current_site_check()
     if not check:
         return None
     return {**check, "checked": parse_datetime(check.get("checked_at", ""))}
@@ -57,9 +59,7 @@ def _member_context(signature, *, place_form=None, declaration_form=None):
         "declaration_form": declaration_form,
         "snippets": standards.snippets(declaration) if published else None,
         "urls": standards.declaration_urls(declaration) if declaration else None,
-        "check": _with_time(declaration.site_check)
-        if published and declaration.site_check.get("version") == declaration.version
-        else None,
+        "check": _current_check(declaration) if published else None,
         "versions": declaration.versions.all()[:20] if declaration else [],
         "channel_proof": services.channel_proof_unused(signature),
     }
@@ -192,9 +192,7 @@ def declaration(request, public_id):
         "declaration": declaration,
         "data": selectors.declaration_public_dict(declaration),
         "snippets": standards.snippets(declaration),
-        "check": _with_time(declaration.site_check)
-        if declaration.site_check.get("version") == declaration.version
-        else None,
+        "check": _current_check(declaration),
         "versions": declaration.versions.all()[:50],
     }
     return render(request, "registry/declaration.html", context)
