@@ -4,7 +4,7 @@ from coalition.mail.kinds import mail_headers_register, mail_kind_register
 from coalition.mail.models import OutgoingMail
 
 from .selectors import update_recipients
-from .services import unsubscribe_url
+from .services import unsubscribe_urls
 
 
 def _account_owed(mail):
@@ -12,9 +12,13 @@ def _account_owed(mail):
     return bool(mail.body_text)
 
 
-def _coalition_update_context(mail):
-    subject, text = mail.update.text(mail.language)
-    return {"subject": subject, "text": text, "unsubscribe_url": unsubscribe_url(email=mail.to)}
+def _coalition_update_context(mails):
+    urls = unsubscribe_urls(emails=[mail.to for mail in mails])
+    contexts = {}
+    for mail in mails:
+        subject, text = mail.update.text(mail.language)
+        contexts[mail.pk] = {"subject": subject, "text": text, "unsubscribe_url": urls[mail.to]}
+    return contexts
 
 
 def _coalition_update_owed(mail):
@@ -22,10 +26,12 @@ def _coalition_update_owed(mail):
     return mail.update is not None and bool(update_recipients(emails=[mail.to]))
 
 
-def _unsubscribe_headers(to):
+def _unsubscribe_headers(addresses):
     """A one-click way out of coalition updates (RFC 2369 and RFC 8058), on every mail."""
-    url = unsubscribe_url(email=to)
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {
+        address: {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        for address, url in unsubscribe_urls(emails=addresses).items()
+    }
 
 
 def mail_kinds_register():

@@ -1,6 +1,8 @@
 """Members: accounts for signers, their profile, consent to updates, and leaving."""
 
+import operator
 from datetime import timedelta
+from functools import reduce
 
 from allauth.account.models import EmailAddress
 from allauth.utils import generate_unique_username
@@ -8,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,12 +151,44 @@ def member_profile_update(*, user, crafts, union, country, bio, wants_updates, c
 def unsubscribe_token(*, email):
     """A token for the one-click way out of updates. It names the member, never the address: URLs end up in logs."""
     address = EmailAddress.objects.filter(email__iexact=email).only("user_id").first()
-    payload = {"u": address.user_id, "a": address_key(email)} if address else {"a": address_key(email)}
+    return _unsubscribe_token(email, address.user_id if address else None)
+
+
+def _unsubscribe_token(email, user_id):
+    payload = {"u": user_id, "a": address_key(email)} if user_id else {"a": address_key(email)}
     return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+def _unsubscribe_url(token):
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
+
+
 def unsubscribe_url(*, email):
-    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[unsubscribe_token(email=email)])
+    return _unsubscribe_url(unsubscribe_token(email=email))
+
+
+def unsubscribe_urls(*, emails):
+    """{address: its one-click unsubscribe URL} for many addresses (a batch of mails), with one query for the
+    members they belong to: the same answers as unsubscribe_url for each."""
+    emails = set(emails)
+    if not emails:
+        return {}
+    # The same comparison as unsubscribe_token's (email__iexact, on the UPPER(email) index), for all at once.
+    matching = EmailAddress.objects.filter(reduce(operator.or_, (Q(email__iexact=email) for email in emails)))
+    members, strays = {}, False
+    wanted = {email.upper() for email in emails}
+    for email, user_id in matching.order_by("pk").values_list("email", "user_id"):
+        if email.upper() in wanted:
+            members.setdefault(email.upper(), user_id)
+        else:
+            strays = True  # the database and Python fold this address's case differently
+    urls = {}
+    for email in emails:
+        if strays and email.upper() not in members:
+            urls[email] = unsubscribe_url(email=email)
+        else:
+            urls[email] = _unsubscribe_url(_unsubscribe_token(email, members.get(email.upper())))
+    return urls
 
 
 def unsubscribe_check(*, token):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MailKind:
-    # mail -> extra template context for emails/<kind>_*.
+    # [mails of this kind] -> {mail.pk: extra template context for emails/<kind>_*}: one call for a whole batch, so
+    # that what the context reads (a confirmation's token, an update's unsubscribe link) is one query, not one a mail.
     context: Callable | None = None
     # mail -> False when the reason for the mail went away meanwhile (confirmed already, unsubscribed).
     still_owed: Callable | None = None
@@ -44,13 +45,16 @@ def mail_kinds_on(queue):
 
 
 def mail_headers_register(provider):
-    """`provider(to)` returns headers for every mail to `to` (the accounts app's one-click unsubscribe)."""
+    """`provider(addresses)` returns {address: headers} for mails to each of `addresses`, read for a whole batch at
+    once (the accounts app's one-click unsubscribe)."""
     if provider not in _header_providers:
         _header_providers.append(provider)
 
 
-def mail_headers(*, to):
-    headers = {}
+def mail_headers(*, addresses):
+    """{address: the headers every mail to it carries}."""
+    headers = {address: {} for address in addresses}
     for provider in _header_providers:
-        headers.update(provider(to))
+        for address, provided in provider(list(headers)).items():
+            headers[address].update(provided)
     return headers

@@ -83,9 +83,27 @@ def mail_is_still_owed(mail):
     return still_owed is None or still_owed(mail)
 
 
-def mail_message(mail, *, connection=None):
+def mail_prepare(mails):
+    """What rendering `mails` needs beyond the row, read for the batch at once: each kind's extra context (a
+    confirmation's token, one INSERT for all of them) and the headers of every address (one query for all).
+    Returns {mail.pk: (context, headers)}."""
+    contexts, by_kind = {}, {}
+    for mail in mails:
+        if not mail.body_text:
+            by_kind.setdefault(mail.kind, []).append(mail)
+    for kind, same in by_kind.items():
+        context = mail_kind(kind).context
+        if context is not None:
+            contexts.update(context(same))
+    headers = mail_headers(addresses=[mail.to for mail in mails])
+    return {mail.pk: (contexts.get(mail.pk, {}), headers[mail.to]) for mail in mails}
+
+
+def mail_message(mail, *, connection=None, prepared=None):
     """The message for an outbox row: as stored when it was rendered at queue time (sign-in codes), else rendered
-    now from the current state by the kind's templates."""
+    now from the current state by the kind's templates. `prepared` is the row's entry of mail_prepare (read here
+    when not given)."""
+    extra, headers = prepared or mail_prepare([mail])[mail.pk]
     if mail.body_text:
         subject, text, html = mail.subject, mail.body_text, mail.body_html
     else:
@@ -94,14 +112,10 @@ def mail_message(mail, *, connection=None):
             "signature": mail.signature,
             "organisation": mail.organisation,
             "update": mail.update,
+            **extra,
         }
-        extra = mail_kind(mail.kind).context
-        if extra is not None:
-            context.update(extra(mail))
         subject, text, html = mail_render(kind=mail.kind, language=mail.language, context=context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[mail.to], headers=mail_headers(to=mail.to), connection=connection
-    )
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[mail.to], headers=headers, connection=connection)
     if html:
         message.attach_alternative(html, "text/html")
     return message
@@ -122,15 +136,19 @@ def mail_send_batch(*, mail_id=None, queue="mail", size=None):
     connection = get_connection()
     unreachable = 0
     try:
+        owed = []
         for mail in sorted(mails, key=lambda mail: ids.index(mail.pk)):
-            if not mail_is_still_owed(mail):
+            if mail_is_still_owed(mail):
+                owed.append(mail)
+            else:
                 outcomes[mail.pk] = "not needed"
-                continue
+        prepared = mail_prepare(owed)
+        for mail in owed:
             try:
                 # Opened here, not by send_messages: a backend that opens its own connection closes it after each
                 # call, which would cost an SMTP handshake per mail. open() does nothing on an open connection.
                 connection.open()
-                connection.send_messages([mail_message(mail, connection=connection)])
+                connection.send_messages([mail_message(mail, connection=connection, prepared=prepared[mail.pk])])
             except Exception as exc:
                 temporary = _is_temporary(exc)
                 outcomes[mail.pk] = "temporary" if temporary else "failed"

@@ -54,11 +54,12 @@ def mails_enqueue(mails):
     transaction.on_commit(enqueue, robust=True)
 
 
-def mail_queue_bulk(mails):
-    """Store many unsaved OutgoingMail rows at once, in the caller's transaction; enqueued after commit (bulk kinds
-    as batches, not one message each)."""
+def mail_queue_bulk(mails, *, enqueue=True):
+    """Store many unsaved OutgoingMail rows in one INSERT, in the caller's transaction; enqueued after commit (bulk
+    kinds as batches, not one message each). `enqueue=False`: the caller enqueues them with others (mails_enqueue)."""
     mails = OutgoingMail.objects.bulk_create(mails)
-    transaction.on_commit(lambda: _enqueue_many([(mail.pk, mail.kind) for mail in mails]), robust=True)
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_many([(mail.pk, mail.kind) for mail in mails]), robust=True)
     return mails
 
 

@@ -4,11 +4,12 @@ from coalition.mail.kinds import mail_kind_register
 from coalition.mail.models import OutgoingMail
 
 from .models import Organisation, Signature
-from .services import organisation_confirmation_link, signature_confirmation_link
+from .services import organisation_confirmation_link, signature_confirmation_links
 
 
-def _signature_confirmation_context(mail):
-    return {"confirm_url": signature_confirmation_link(signature=mail.signature)}
+def _signature_confirmation_context(mails):
+    links = signature_confirmation_links(signatures=[mail.signature for mail in mails])
+    return {mail.pk: {"confirm_url": links[mail.signature_id]} for mail in mails}
 
 
 def _signature_confirmation_owed(mail):
@@ -19,8 +20,8 @@ def _already_signed_owed(mail):
     return mail.signature is not None
 
 
-def _organisation_confirmation_context(mail):
-    return {"confirm_url": organisation_confirmation_link(organisation=mail.organisation)}
+def _organisation_confirmation_context(mails):
+    return {mail.pk: {"confirm_url": organisation_confirmation_link(organisation=mail.organisation)} for mail in mails}
 
 
 def _organisation_confirmation_owed(mail):

@@ -190,12 +190,16 @@ class Signature(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.derive()
+        super().save(*args, **kwargs)
+
+    def derive(self):
+        """The columns kept from the address and the name; save() sets them, and so must a bulk_create."""
         self.email_domain = self.email.rpartition("@")[2]
         self.name_skeleton = names.name_skeleton(self.name)
         if not self.mailbox_key:
             # Set once: a signature kept from before keys existed may hold its address as its key (migration 0017).
             self.mailbox_key = mailbox_key(self.email)
-        super().save(*args, **kwargs)
 
     @property
     def is_listed(self):

@@ -14,7 +14,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email as django_validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -24,7 +24,7 @@ from publicsuffixlist import PublicSuffixList
 
 from coalition.core.csv_export import csv_lines
 from coalition.mail.models import OutgoingMail
-from coalition.mail.services import mail_queue, mails_enqueue
+from coalition.mail.services import mail_queue, mail_queue_bulk, mails_enqueue
 
 from .channel import FetchFailed, FetchRefused, fetch_text
 from .mailboxes import mailbox_key
@@ -260,6 +260,60 @@ def signature_store(signature, *, mails=None):
         return again, False
 
 
+def signatures_store(signatures, *, mails):
+    """signature_store for a batch of built signatures, adding the mails owed to `mails`: the new ones and their
+    confirmation mails in one INSERT each, instead of a savepoint and two INSERTs a signature. An inbox that already
+    signed (or appears twice in the batch), and the whole batch should another worker store one of its inboxes
+    meanwhile, take signature_store's way, one by one. A signature whose letter version is gone is dropped."""
+    for signature in signatures:
+        signature.derive()
+    seen = _inboxes_signed(signatures)
+    new, again = [], []
+    for signature in signatures:
+        key = (signature.letter_id, signature.mailbox_key)
+        (again if key in seen else new).append(signature)
+        seen.add(key)
+    first_mail = settings.SIGNATURE_MAX_MAILS > 0
+    try:
+        with transaction.atomic():
+            for signature in new:
+                signature.mails_sent = 1 if first_mail else 0
+            Signature.objects.bulk_create(new)
+            if first_mail:
+                owed = [
+                    OutgoingMail(
+                        kind=OutgoingMail.Kind.SIGNATURE_CONFIRMATION,
+                        to=signature.email,
+                        language=signature.language,
+                        signature=signature,
+                    )
+                    for signature in new
+                ]
+                mails += mail_queue_bulk(owed, enqueue=False)
+    except IntegrityError:
+        # Signed meanwhile by another worker's batch: rebuilt, since a failed INSERT may have left them half-set.
+        new, again = [], [Signature(**_signature_fields(signature)) for signature in signatures]
+    for signature in again:
+        try:
+            signature_store(signature, mails=mails)
+        except ValueError:
+            # The version was deleted between the form and the worker: nothing to sign any more.
+            logger.warning("signature of %s: its letter version is gone; dropped", signature.letter_id)
+
+
+def _inboxes_signed(signatures):
+    """{(letter_id, mailbox_key)} of `signatures` that already have a signature of their letter."""
+    signed = Q(pk__in=[])
+    for letter_id in {signature.letter_id for signature in signatures}:
+        keys = [signature.mailbox_key for signature in signatures if signature.letter_id == letter_id]
+        signed |= Q(letter_id=letter_id, mailbox_key__in=keys)
+    return set(Signature.objects.filter(signed).values_list("letter_id", "mailbox_key"))
+
+
+def _signature_fields(signature):
+    return {field: getattr(signature, field) for field in Submission.SIGNATURE_FIELDS}
+
+
 def _mail_owe(mails, **fields):
     """Queue a mail, enqueued on its own at commit; or, given a `mails` list, add it there to go with others."""
     mail = mail_queue(**fields, enqueue=mails is None)
@@ -285,13 +339,7 @@ def submission_process(*, submission_id=None):
         batch = list(waiting.filter(pk=submission_id)) if submission_id else []
         batch += waiting.exclude(pk=submission_id or 0).order_by("created_at")[: SUBMISSION_BATCH - len(batch)]
         mails = []
-        for submission in batch:
-            signature = Signature(**{field: getattr(submission, field) for field in Submission.SIGNATURE_FIELDS})
-            try:
-                signature_store(signature, mails=mails)
-            except ValueError:
-                # The version was deleted between the form and the worker: nothing to sign any more.
-                logger.warning("submission %s: its letter version is gone; dropped", submission.pk)
+        signatures_store([Signature(**_signature_fields(submission)) for submission in batch], mails=mails)
         Submission.objects.filter(pk__in=[submission.pk for submission in batch]).delete()
         mails_enqueue(mails)
     return len(batch)
@@ -336,13 +384,19 @@ def mail_allowed_today(*, email):
 
 def signature_confirmation_link(*, signature):
     """Issue a fresh token for `signature` and return the absolute link that carries it."""
-    token = secrets.token_urlsafe(32)
-    ConfirmationToken.objects.create(
-        signature=signature,
-        token_hash=token_hash(token),
-        expires_at=timezone.now() + settings.SIGNATURE_TOKEN_TTL,
+    return signature_confirmation_links(signatures=[signature])[signature.pk]
+
+
+def signature_confirmation_links(*, signatures):
+    """Issue a fresh token for each of `signatures`, all in one INSERT (a batch of confirmation mails); returns
+    {signature.pk: the absolute link that carries its token}."""
+    tokens = {signature.pk: secrets.token_urlsafe(32) for signature in signatures}
+    expires_at = timezone.now() + settings.SIGNATURE_TOKEN_TTL
+    ConfirmationToken.objects.bulk_create(
+        ConfirmationToken(signature_id=pk, token_hash=token_hash(token), expires_at=expires_at)
+        for pk, token in tokens.items()
     )
-    return settings.SITE_URL + reverse("signatures:confirm", args=[token])
+    return {pk: settings.SITE_URL + reverse("signatures:confirm", args=[token]) for pk, token in tokens.items()}
 
 
 def token_check(*, token, for_update=False):
