@@ -110,6 +110,24 @@ class Worker:
                 return
         sys.exit(f"the worker did not answer a ping in 60 s; see {self.log}")
 
+    def cpu_seconds(self):
+        """CPU time the worker and its pool processes have used so far (Linux /proc): what a mail costs the worker,
+        whatever else shares the machine."""
+        clock = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            # fields[1] is the parent's pid; [11] and [12] user and system time, in clock ticks.
+            if int(pid) == self.process.pid or int(fields[1]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / clock
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -268,12 +286,21 @@ def drain_alone(port, tokens, sink, worker):
     sent, _, _ = post_signatures(port, tokens, run, DRAIN_MAILS, None)
     started = time.time()
     worker.start()
+    # From the first answer to a ping: starting Python and Django is not what a mail costs.
+    cpu_before = worker.cpu_seconds()
     wait_for_mail(sink, run, len(sent), grace=60)
+    cpu = worker.cpu_seconds() - cpu_before
     received = sink.received(run)
     last = max((times[0] for times in received.values()), default=started)
     rate = len(received) / max(last - started, 1e-9)
     processes = os.cpu_count()  # the worker's default concurrency: one process per core
-    return {"queued": len(sent), "delivered": len(received), "rate": rate, "per_process": rate / processes}
+    return {
+        "queued": len(sent),
+        "delivered": len(received),
+        "rate": rate,
+        "per_process": rate / processes,
+        "cpu_ms": 1000 * cpu / max(len(received), 1),
+    }
 
 
 def run_all(*, port, tokens, workdir, server_env, free_port):
@@ -321,7 +348,8 @@ def report(plain, busy, drain, updates_sent):
         "",
         f"Coalition update mails received during the second surge: {updates_sent:,} (the bulk queue, paced)",
         f"Drain alone: {drain['delivered']:,} of {drain['queued']:,} queued mails in "
-        f"{drain['rate']:.0f} mails/s, {drain['per_process']:.0f} per worker process",
+        f"{drain['rate']:.0f} mails/s, {drain['per_process']:.0f} per worker process; the worker's CPU "
+        f"{drain['cpu_ms']:.2f} ms a mail (its submission made a signature, the mail rendered and sent)",
         "",
         "Targets:",
     ]
