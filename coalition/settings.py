@@ -145,6 +145,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # `-Q mail,default,bulk` reads them in that order (queue_order_strategy below).
 CELERY_TASK_ROUTES = {
     "coalition.mail.tasks.send_bulk_mail": {"queue": "bulk"},
+    # Writing a coalition update's outbox rows is bulk work too: it must not take a process from confirmations.
+    "coalition.accounts.tasks.coalition_update_fan_out": {"queue": "bulk"},
     "coalition.mail.tasks.*": {"queue": "mail"},
     # A sign form submission becomes a signature and its confirmation mail: as urgent as the mail itself.
     "coalition.signatures.tasks.process_submission": {"queue": "mail"},

@@ -107,11 +107,12 @@ def member_data(*, user):
     }
 
 
-def update_recipients(*, emails=None):
+def update_recipients(*, emails=None, users=None):
     """[(user, address)] to send a coalition update to: members who consented and did not revoke it, one verified
     address each (the primary first), minus members whose one-click unsubscribe of one of those addresses came after
     the consent (mails sent before the address had an account name only the address, so such an opt-out may not be
-    on the profile yet). `emails` narrows it to those addresses. Two queries, whatever the number of members."""
+    on the profile yet). `emails` narrows it to those addresses, `users` to those user ids. Two queries, whatever the
+    number of members."""
     addresses = EmailAddress.objects.filter(
         verified=True,
         user__member_profile__updates_consented_at__isnull=False,
@@ -119,6 +120,8 @@ def update_recipients(*, emails=None):
     ).select_related("user__member_profile")
     if emails is not None:
         addresses = addresses.filter(email__in=emails)
+    if users is not None:
+        addresses = addresses.filter(user_id__in=users)
     addresses = sorted(addresses, key=lambda a: (a.user_id, not a.primary, a.email))
     keys = {a.pk: address_key(a.email) for a in addresses}
     opted_out = dict(

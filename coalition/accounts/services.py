@@ -304,7 +304,8 @@ def member_channel_recheck(*, user, signature_id):
 UPDATE_BATCH = 1000
 
 
-# Longer than a fan-out of a few hundred thousand mails takes: one still unfinished after this has stopped.
+# Longer than a fan-out of a few hundred thousand mails takes when the bulk queue is served: one still unfinished
+# after this has stopped, or waits behind a surge of confirmations (a second chain beside it queues no one twice).
 UPDATE_STALLED_AFTER = timedelta(minutes=15)
 
 
@@ -318,29 +319,50 @@ def coalition_updates_stalled():
 
 
 def coalition_update_queue(*, update_id):
-    """The worker's part: one outbox mail per recipient, in batches, skipping anyone already queued (a resumed or
-    repeated run adds nothing twice). Returns how many mails this run queued."""
-    update = CoalitionUpdate.objects.get(pk=update_id)
-    if update.sent_at is None or update.queued_at is not None:
-        return 0
-    recipients = [email for _, email in update_recipients()]
-    languages = dict(
-        Signature.objects.filter(email__in=recipients).order_by("created_at").values_list("email", "language")
-    )
-    done = set(OutgoingMail.objects.filter(update=update).values_list("to", flat=True))
-    todo = [email for email in recipients if email not in done]
-    for start in range(0, len(todo), UPDATE_BATCH):
-        with transaction.atomic():
-            mail_queue_bulk(
-                OutgoingMail(
-                    kind=OutgoingMail.Kind.COALITION_UPDATE,
-                    to=email,
-                    language="fr" if languages.get(email) == "fr" else "en",
-                    update=update,
-                )
-                for email in todo[start : start + UPDATE_BATCH]
+    """Every part of an update's queuing, one after the other (what the worker's chain of parts does). Returns how
+    many mails this run queued."""
+    queued, after = 0, 0
+    while after is not None:
+        count, after = coalition_update_queue_part(update_id=update_id, after=after)
+        queued += count
+    return queued
+
+
+def coalition_update_queue_part(*, update_id, after=0, size=UPDATE_BATCH):
+    """The worker's part: one outbox mail for each of the next `size` members (by user id, after `after`) who asked
+    for updates, skipping anyone already queued (a resumed or repeated run adds nothing twice). Returns how many mails
+    it queued and the id to go on after, or None when the update is all queued. One part is short on purpose: it
+    runs on the bulk queue, between confirmations."""
+    with transaction.atomic():
+        # The row lock keeps two runs of one part (a resumed chain beside the first) from queuing a member twice.
+        update = CoalitionUpdate.objects.select_for_update().get(pk=update_id)
+        if update.sent_at is None or update.queued_at is not None:
+            return 0, None
+        users = list(
+            MemberProfile.objects.filter(
+                updates_consented_at__isnull=False, updates_revoked_at__isnull=True, user_id__gt=after
             )
-    CoalitionUpdate.objects.filter(pk=update_id).update(
-        queued_at=timezone.now(), recipients=OutgoingMail.objects.filter(update=update).count()
-    )
-    return len(todo)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)[:size]
+        )
+        recipients = [email for _, email in update_recipients(users=users)] if users else []
+        languages = dict(
+            Signature.objects.filter(email__in=recipients).order_by("created_at").values_list("email", "language")
+        )
+        done = set(OutgoingMail.objects.filter(update=update, to__in=recipients).values_list("to", flat=True))
+        todo = [email for email in recipients if email not in done]
+        mail_queue_bulk(
+            OutgoingMail(
+                kind=OutgoingMail.Kind.COALITION_UPDATE,
+                to=email,
+                language="fr" if languages.get(email) == "fr" else "en",
+                update=update,
+            )
+            for email in todo
+        )
+        if len(users) == size:
+            return len(todo), users[-1]
+        CoalitionUpdate.objects.filter(pk=update_id).update(
+            queued_at=timezone.now(), recipients=OutgoingMail.objects.filter(update=update).count()
+        )
+    return len(todo), None

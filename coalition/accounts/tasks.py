@@ -4,9 +4,14 @@ from . import services
 
 
 @shared_task(acks_late=True)
-def coalition_update_fan_out(update_id):
-    """Queue a coalition update's mails; safe to run twice (recipients already queued are skipped)."""
-    return services.coalition_update_queue(update_id=update_id)
+def coalition_update_fan_out(update_id, after=0):
+    """Queue the next part of a coalition update's mails, then hand the rest to a new message: each part is short, so
+    on the bulk queue the fan-out of a large update waits behind confirmations instead of holding a worker process.
+    Safe to run twice (recipients already queued are skipped)."""
+    queued, after = services.coalition_update_queue_part(update_id=update_id, after=after)
+    if after is not None:
+        coalition_update_fan_out.delay(update_id, after)
+    return queued
 
 
 @shared_task

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from coalition.accounts.models import CoalitionUpdate
-from coalition.accounts.services import coalition_update_queue, member_profile_update
+from coalition.accounts.services import coalition_update_queue, coalition_update_queue_part, member_profile_update
 from coalition.mail.models import OutgoingMail
 
 
@@ -134,3 +134,25 @@ def test_an_update_whose_queuing_was_lost_is_resumed_by_the_periodic_job(organis
     assert resume_coalition_updates.apply().get() == 1
     assert OutgoingMail.objects.filter(update=update, to="ada@example.org").count() == 1
     assert resume_coalition_updates.apply().get() == 0, "finished: nothing to resume"
+
+
+def test_a_large_update_is_queued_in_parts_each_member_once(organiser, update, subscriber):
+    from django.utils import timezone
+
+    members = [subscriber(f"member{n}@example.org") for n in range(5)]
+    subscriber("quiet@example.org", wants=False)
+    CoalitionUpdate.objects.filter(pk=update.pk).update(sent_at=timezone.now(), sent_by=organiser)
+
+    queued, after = coalition_update_queue_part(update_id=update.pk, size=2)
+    assert (queued, after) == (2, members[1].pk)
+    again = coalition_update_queue_part(update_id=update.pk, after=0, size=2)
+    assert again == (0, members[1].pk), "a part run twice (a resumed chain) queues no one again"
+    assert coalition_update_queue_part(update_id=update.pk, after=after, size=2) == (2, members[3].pk)
+    update.refresh_from_db()
+    assert update.queued_at is None, "not all queued yet: the periodic job would resume it"
+
+    assert coalition_update_queue_part(update_id=update.pk, after=members[3].pk, size=2) == (1, None)
+    update.refresh_from_db()
+    assert update.queued_at is not None and update.recipients == 5
+    owed = OutgoingMail.objects.filter(update=update).order_by("to").values_list("to", flat=True)
+    assert list(owed) == [f"member{n}@example.org" for n in range(5)]
