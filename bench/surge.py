@@ -198,6 +198,31 @@ def wait_for_mail(sink, run, expected, grace=DRAIN_GRACE):
         time.sleep(1)
 
 
+def settle(timeout=600):
+    """Until the worker has turned every waiting submission into its mail and sent every confirmation owed: the sign
+    POST line and the timing probe store thousands of submissions with no worker running, and a surge that starts
+    behind them measures their backlog, never caught up on a box the surge saturates, instead of its own."""
+    from coalition.mail.kinds import mail_kinds_on
+    from coalition.mail.models import OutgoingMail
+    from coalition.signatures.models import Submission
+    from coalition.signatures.submissions import submission_enqueue
+
+    def owed():
+        mails = OutgoingMail.objects.filter(
+            status__in=[OutgoingMail.Status.QUEUED, OutgoingMail.Status.SENDING], kind__in=mail_kinds_on("mail")
+        )
+        return Submission.objects.count() + mails.count()
+
+    left = owed()
+    if not left:
+        return
+    say(f"the worker first clears {left:,} submissions and mails left by the endpoint lines")
+    submission_enqueue(None)  # their own task may have lapsed while no worker ran
+    deadline = time.monotonic() + timeout
+    while owed() and time.monotonic() < deadline:
+        time.sleep(1)
+
+
 def surge(port, tokens, sink, label):
     run = f"surge{time.time_ns()}"
     count = int(SURGE_SECONDS * SURGE_RATE)
@@ -313,6 +338,7 @@ def run_all(*, port, tokens, workdir, server_env, free_port):
     worker = Worker(workdir, env)
     worker.start()
     try:
+        settle()
         plain = surge(port, tokens, sink, "surge")
         drain = drain_alone(port, tokens, sink, worker)
         members_ensure(SURGE_MEMBERS)
