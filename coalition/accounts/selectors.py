@@ -1,4 +1,5 @@
 from allauth.account.models import EmailAddress
+from django.db.models import Q
 
 from coalition.mail.models import OutgoingMail
 from coalition.signatures.models import Signature
@@ -107,17 +108,30 @@ def member_data(*, user):
     }
 
 
+def wanting_updates(path=""):
+    """The members who consented to coalition updates and did not revoke it; `path` leads from the model queried to
+    the MemberProfile ("user__member_profile__")."""
+    return Q(**{f"{path}updates_consented_at__isnull": False, f"{path}updates_revoked_at__isnull": True})
+
+
+def update_members_after(*, after, size):
+    """The ids of the next `size` members, by user id after `after`, who want coalition updates."""
+    return list(
+        MemberProfile.objects.filter(wanting_updates(), user_id__gt=after)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)[:size]
+    )
+
+
 def update_recipients(*, emails=None, users=None):
     """[(user, address)] to send a coalition update to: members who consented and did not revoke it, one verified
     address each (the primary first), minus members whose one-click unsubscribe of one of those addresses came after
     the consent (mails sent before the address had an account name only the address, so such an opt-out may not be
     on the profile yet). `emails` narrows it to those addresses, `users` to those user ids. Two queries, whatever the
     number of members."""
-    addresses = EmailAddress.objects.filter(
-        verified=True,
-        user__member_profile__updates_consented_at__isnull=False,
-        user__member_profile__updates_revoked_at__isnull=True,
-    ).select_related("user__member_profile")
+    addresses = EmailAddress.objects.filter(wanting_updates("user__member_profile__"), verified=True).select_related(
+        "user__member_profile"
+    )
     if emails is not None:
         addresses = addresses.filter(email__in=emails)
     if users is not None:

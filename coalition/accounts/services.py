@@ -29,7 +29,7 @@ from coalition.signatures.moderation import (
 )
 
 from .models import CoalitionUpdate, MemberProfile, UpdatesOptOut, address_key
-from .selectors import member_emails, member_signatures, update_recipients
+from .selectors import member_emails, member_signatures, update_members_after, update_recipients, wanting_updates
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -211,9 +211,7 @@ def updates_unsubscribe(*, token):
     # Also for a member: the address may move to another account later, and the opt-out goes with it.
     UpdatesOptOut.objects.update_or_create(address_key=payload["a"], defaults={"created_at": now})
     if "u" in payload:
-        MemberProfile.objects.filter(
-            user_id=payload["u"], updates_consented_at__isnull=False, updates_revoked_at__isnull=True
-        ).update(updates_revoked_at=now)
+        MemberProfile.objects.filter(wanting_updates(), user_id=payload["u"]).update(updates_revoked_at=now)
     return True
 
 
@@ -338,13 +336,7 @@ def coalition_update_queue_part(*, update_id, after=0, size=UPDATE_BATCH):
         update = CoalitionUpdate.objects.select_for_update().get(pk=update_id)
         if update.sent_at is None or update.queued_at is not None:
             return 0, None
-        users = list(
-            MemberProfile.objects.filter(
-                updates_consented_at__isnull=False, updates_revoked_at__isnull=True, user_id__gt=after
-            )
-            .order_by("user_id")
-            .values_list("user_id", flat=True)[:size]
-        )
+        users = update_members_after(after=after, size=size)
         recipients = [email for _, email in update_recipients(users=users)] if users else []
         languages = dict(
             Signature.objects.filter(email__in=recipients).order_by("created_at").values_list("email", "language")

@@ -1,6 +1,6 @@
 """Sending a coalition update, as an organiser does it: the fan-out to every recipient is the worker's
-(services.coalition_update_queue_part, run in a chain of parts by tasks.coalition_update_fan_out). Apart from the services so that the tasks,
-which call services, are never imported back by them."""
+(services.coalition_update_queue_part, run in a chain of parts by tasks.coalition_update_fan_out). Apart from the
+services so that the tasks, which call services, are never imported back by them."""
 
 from django.db import transaction
 from django.utils import timezone
