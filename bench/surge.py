@@ -201,7 +201,8 @@ def wait_for_mail(sink, run, expected, grace=DRAIN_GRACE):
 def settle(timeout=600):
     """Until the worker has turned every waiting submission into its mail and sent every confirmation owed: the sign
     POST line and the timing probe store thousands of submissions with no worker running, and a surge that starts
-    behind them measures their backlog, never caught up on a box the surge saturates, instead of its own."""
+    behind them measures their backlog, never caught up on a box the surge saturates, instead of its own. Then the
+    dead rows earlier runs left are vacuumed, so that each surge starts from the same state."""
     from coalition.mail.kinds import mail_kinds_on
     from coalition.mail.models import OutgoingMail
     from coalition.signatures.models import Submission
@@ -214,20 +215,73 @@ def settle(timeout=600):
         return Submission.objects.count() + mails.count()
 
     left = owed()
-    if not left:
-        return
-    say(f"the worker first clears {left:,} submissions and mails left by the endpoint lines")
-    submission_enqueue(None)  # their own task may have lapsed while no worker ran
-    deadline = time.monotonic() + timeout
-    while owed() and time.monotonic() < deadline:
-        time.sleep(1)
+    if left:
+        say(f"the worker first clears {left:,} submissions and mails left before it")
+        submission_enqueue(None)  # their own task may have lapsed while no worker ran
+        deadline = time.monotonic() + timeout
+        while owed() and time.monotonic() < deadline:
+            time.sleep(1)
+    vacuum_churned()
+
+
+def vacuum_churned():
+    """VACUUM ANALYZE each table with more dead rows than autovacuum's default threshold (50 + 20 % of the live
+    ones): what autovacuum does on its round. Returns the tables vacuumed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 50 + 0.2 * n_live_tup ORDER BY relname"
+        )
+        tables = [name for (name,) in cursor.fetchall()]
+        for table in tables:
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
+    return tables
+
+
+class AutovacuumStandIn:
+    """Autovacuum's round (vacuum_churned every autovacuum_naptime, 60 s by default) while a surge runs, on a server
+    where autovacuum is off (it is on some machines here; it is on in production). A surge churns the submissions
+    (each inserted, then deleted) and the outbox (each row claimed, then sent): unvacuumed, their dead rows slow
+    every later claim, and the second surge measured the first one's leftovers rather than the update."""
+
+    NAPTIME = 60
+
+    def __init__(self):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            self.needed = cursor.fetchone()[0] == "off"
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        from django.db import connection
+
+        try:
+            while not self.stopped.wait(self.NAPTIME):
+                vacuum_churned()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        if self.needed:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        if self.needed:
+            self.thread.join()
 
 
 def surge(port, tokens, sink, label):
     run = f"surge{time.time_ns()}"
     count = int(SURGE_SECONDS * SURGE_RATE)
     say(f"{label}: {count:,} sign POSTs at {SURGE_RATE:g} a second for {SURGE_SECONDS} s")
-    sent, _, failed = post_signatures(port, tokens, run, count, SURGE_RATE)
+    with AutovacuumStandIn():
+        sent, _, failed = post_signatures(port, tokens, run, count, SURGE_RATE)
     wait_for_mail(sink, run, len(sent))
     received = sink.received(run)
     first = {address: times[0] for address, times in received.items()}
@@ -338,10 +392,12 @@ def run_all(*, port, tokens, workdir, server_env, free_port):
     worker = Worker(workdir, env)
     worker.start()
     try:
+        # Both surges run beside the same members, from the same state (settle).
+        members_ensure(SURGE_MEMBERS)
         settle()
         plain = surge(port, tokens, sink, "surge")
         drain = drain_alone(port, tokens, sink, worker)
-        members_ensure(SURGE_MEMBERS)
+        settle()
         update = update_start()
         connections.close_all()
         try:

@@ -399,11 +399,10 @@ MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
 MAIL_CLAIM_TIMEOUT = timedelta(seconds=env.int("MAIL_CLAIM_TIMEOUT", default=600))
 # One worker claims up to this many owed mails at once and sends them over one SMTP connection.
 MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)
-# Coalition updates and other bulk mail, mails per second per worker; confirmations are never held behind them.
+# Coalition updates and other bulk mail, mails a second in all (every worker together; mail/pacing.py);
+# confirmations are never held behind them.
 MAIL_BULK_RATE = env.float("MAIL_BULK_RATE", default=20.0)
 if MAIL_BATCH_SIZE < 1 or not MAIL_BULK_RATE > 0:
     raise ImproperlyConfigured("MAIL_BATCH_SIZE must be at least 1 and MAIL_BULK_RATE above 0")
-# Celery's rate limit is per task, and each bulk task sends one batch.
-MAIL_BULK_TASK_RATE = f"{MAIL_BULK_RATE * 60 / MAIL_BATCH_SIZE:g}/m"
 # /healthz answers 503 when a confirmation or sign-in code has waited longer than this.
 MAIL_LAG_ALERT_SECONDS = env.int("MAIL_LAG_ALERT_SECONDS", default=300)

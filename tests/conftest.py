@@ -52,11 +52,13 @@ def _clear_cache():
     from django.core.cache import cache
 
     from coalition.core.memo import memos_forget
+    from coalition.mail.pacing import bulk_pace_reset
     from coalition.signatures.ratelimits import limiter_reset
 
     cache.clear()
     memos_forget()
     limiter_reset()
+    bulk_pace_reset()
 
 
 # The authenticator-app secret of every organiser a test creates (see organisers_have_a_second_factor).

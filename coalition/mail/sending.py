@@ -1,7 +1,9 @@
 """Sending one outbox row: claim it, render it, hand it to SMTP, record the outcome."""
 
 import logging
+import random
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -57,6 +59,7 @@ def mail_claim(*, mail_id=None, queue="mail", size=1):
         # coalition update the claim sorted the whole owed backlog, bulk rows included, for every batch.
         ids += list(
             owed.filter(kind__in=mail_kinds_on(queue), created_at__lte=now)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
             .exclude(pk__in=ids)
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)[: size - len(ids)]
@@ -175,13 +178,13 @@ def mail_send_batch(*, mail_id=None, queue="mail", size=None):
             for pk in ids:
                 if pk not in outcomes:
                     outcomes[pk], errors[pk] = "temporary", error
-        _record(outcomes, errors, claimed=ids)
+        _record(outcomes, errors, claimed=ids, attempts={mail.pk: mail.attempts for mail in mails})
     return outcomes
 
 
-def _record(outcomes, errors, *, claimed):
+def _record(outcomes, errors, *, claimed, attempts):
     """The outcomes other than "sent", in bulk; rows this worker claimed but never reached (it stopped on an
-    unexpected error) go back to the queue as they were."""
+    unexpected error) go back to the queue as they were; a row refused for now waits out its backoff (retry_at)."""
     unreached = [pk for pk in claimed if pk not in outcomes]
     OutgoingMail.objects.filter(pk__in=unreached, status=OutgoingMail.Status.SENDING).update(
         status=OutgoingMail.Status.QUEUED, attempts=F("attempts") - 1
@@ -192,16 +195,27 @@ def _record(outcomes, errors, *, claimed):
     OutgoingMail.objects.filter(pk__in=by_outcome.get("not needed", [])).update(
         status=OutgoingMail.Status.SENT, last_error="no longer needed"
     )
-    for outcome, status in (("temporary", OutgoingMail.Status.QUEUED), ("failed", OutgoingMail.Status.FAILED)):
-        pks = by_outcome.get(outcome, [])
-        if not pks:
-            continue
-        # One UPDATE per distinct error (a server that is down gives every row the same one).
-        by_error = {}
-        for pk in pks:
-            by_error.setdefault(errors[pk], []).append(pk)
-        for error, same in by_error.items():
-            OutgoingMail.objects.filter(pk__in=same).update(status=status, last_error=error)
+    now = timezone.now()
+    # One UPDATE a row: each has its own backoff, and a refusal for now is rare.
+    for pk in by_outcome.get("temporary", []):
+        OutgoingMail.objects.filter(pk=pk).update(
+            status=OutgoingMail.Status.QUEUED,
+            last_error=errors[pk],
+            retry_at=now + timedelta(seconds=retry_delay(attempts.get(pk, 1))),
+        )
+    # One UPDATE per distinct error (a server that refuses everything gives every row the same one).
+    by_error = {}
+    for pk in by_outcome.get("failed", []):
+        by_error.setdefault(errors[pk], []).append(pk)
+    for error, same in by_error.items():
+        OutgoingMail.objects.filter(pk__in=same).update(status=OutgoingMail.Status.FAILED, last_error=error)
+
+
+def retry_delay(attempts):
+    """Seconds before a mail refused for now is tried again: doubling from MAIL_RETRY_BASE_SECONDS after each
+    attempt, with jitter, so that the mails one outage refused do not all come back at once."""
+    base = settings.MAIL_RETRY_BASE_SECONDS
+    return base * 2 ** (max(attempts, 1) - 1) + random.uniform(0, base)
 
 
 def mail_send(*, mail_id):

@@ -81,7 +81,7 @@ def mail_retry(*, mail_ids):
         OutgoingMail.objects.filter(pk__in=mail_ids, status=OutgoingMail.Status.FAILED).values_list("pk", "kind")
     )
     OutgoingMail.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-        status=OutgoingMail.Status.QUEUED, attempts=0, last_error=""
+        status=OutgoingMail.Status.QUEUED, attempts=0, last_error="", retry_at=None
     )
     transaction.on_commit(lambda: _enqueue_many(rows), robust=True)
     return len(rows)

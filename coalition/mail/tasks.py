@@ -1,12 +1,15 @@
 import logging
 import math
-import random
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
+
+from coalition.core.onitsway import OnItsWay
 
 from .kinds import mail_kind
 from .models import OutgoingMail
+from .pacing import bulk_allowance
 from .selectors import mail_owed
 from .sending import mail_give_up, mail_send_batch
 
@@ -24,19 +27,50 @@ def send_outgoing_mail(self, mail_id):
     return outcomes.get(mail_id, "skipped")
 
 
-@shared_task(bind=True, acks_late=True, rate_limit=settings.MAIL_BULK_TASK_RATE)
+# Set while a send_bulk_mail is on its way: bulk mail has one sender at a time, which queues the next one itself.
+BULK_SENDER = OnItsWay("mail:bulk-sender-on-its-way", 300)
+
+
+@shared_task(bind=True, acks_late=True)
 def send_bulk_mail(self, mail_id=None):
-    """Send a batch of owed bulk mail (coalition updates). Each task is one batch; the task's rate limit (from
-    MAIL_BULK_RATE) paces them per worker, and workers take them only when no confirmation is waiting."""
-    outcomes = mail_send_batch(mail_id=mail_id, queue="bulk")
-    _retry_later(outcomes, eager=self.request.is_eager)
+    """Send the next batch of owed bulk mail (coalition updates) as fast as MAIL_BULK_RATE allows (pacing.py), then
+    queue the next batch behind whatever the queues hold by then. A worker takes it from `bulk` only when no
+    confirmation is waiting. When the pace says wait, the next batch is queued with a countdown rather than held:
+    Celery holds a rate-limited message in the worker's prefetch, where it kept confirmations waiting for its turn
+    (a worker with one process took none for the whole pause); a message with a countdown does not count there."""
+    if self.request.is_eager:
+        # No broker (development): no pace, no chain; bulk_mail_enqueue runs as many batches as were queued.
+        outcomes = mail_send_batch(mail_id=mail_id, queue="bulk")
+        _retry_later(outcomes, eager=True)
+        return len(outcomes)
+    if self.request.eta:
+        # Its pause is over, but a confirmation may be waiting: back to the bulk queue rather than ahead of it.
+        _publish_bulk_sender()
+        return 0
+    BULK_SENDER.forget()  # from now on, mail queued for bulk sends its own sender unless this one queues the next
+    allowed, wait = bulk_allowance(settings.MAIL_BATCH_SIZE)
+    outcomes = mail_send_batch(mail_id=mail_id, queue="bulk", size=allowed) if allowed else {}
+    _retry_later(outcomes, eager=False)
+    # A full batch may have left more behind; an empty one found none (or was paced: wait > 0).
+    if (wait or len(outcomes) == allowed) and BULK_SENDER.claim():
+        _publish_bulk_sender(countdown=wait or None)
     return len(outcomes)
 
 
+def _publish_bulk_sender(countdown=None):
+    try:
+        send_bulk_mail.apply_async(countdown=countdown)
+    except Exception:
+        BULK_SENDER.forget()
+        logger.warning("Could not enqueue the bulk mail sender; the periodic job will retry", exc_info=True)
+
+
 def _retry_later(outcomes, *, eager):
-    """Temporary failures come back after an exponential backoff, until MAX_RETRIES retries, then give up."""
+    """Temporary failures come back once their backoff (retry_at, set as they were refused) is over, until
+    MAX_RETRIES retries, then give up."""
     retry = [pk for pk, outcome in outcomes.items() if outcome == "temporary"]
-    for mail in OutgoingMail.objects.filter(pk__in=retry).only("pk", "kind", "attempts", "last_error"):
+    now = timezone.now()
+    for mail in OutgoingMail.objects.filter(pk__in=retry).only("pk", "kind", "attempts", "last_error", "retry_at"):
         if mail.attempts > MAX_RETRIES:
             mail_give_up(mail_id=mail.pk, error=mail.last_error)
             logger.error("Mail %s given up after %s attempts: %s", mail.pk, mail.attempts, mail.last_error)
@@ -44,28 +78,34 @@ def _retry_later(outcomes, *, eager):
             # In-process (no broker): do not hold the request retrying; the row stays owed.
             logger.warning("Mail %s not sent, left queued: %s", mail.pk, mail.last_error)
         else:
-            base = settings.MAIL_RETRY_BASE_SECONDS
-            countdown = base * 2 ** (mail.attempts - 1) + random.uniform(0, base)
+            countdown = max(0.0, (mail.retry_at - now).total_seconds()) if mail.retry_at else None
             mail_enqueue(mail_id=mail.pk, kind=mail.kind, countdown=countdown)
 
 
 def mail_enqueue(*, mail_id, kind, countdown=None):
     """Hand a mail to the broker, on its kind's queue. A dead broker is not the caller's problem: the row waits for
-    requeue_owed_mail."""
-    task = send_bulk_mail if mail_kind(kind).queue == "bulk" else send_outgoing_mail
+    requeue_owed_mail. Bulk mail is not handed over one by one: the bulk sender takes it in its turn (one woken up
+    at `countdown`, for a retry)."""
+    if mail_kind(kind).queue == "bulk":
+        if countdown:
+            _publish_bulk_sender(countdown=countdown)
+        else:
+            bulk_mail_enqueue(count=1)
+        return
     try:
-        task.apply_async((mail_id,), countdown=countdown)
+        send_outgoing_mail.apply_async((mail_id,), countdown=countdown)
     except Exception:
         logger.warning("Could not enqueue mail %s; the periodic job will retry", mail_id, exc_info=True)
 
 
 def bulk_mail_enqueue(*, count):
-    """Enough bulk batches for `count` mails just queued (each batch takes whichever rows are owed)."""
-    try:
+    """Make sure a bulk sender is on its way for `count` mails just queued: one sender takes them all, batch after
+    batch, at the bulk pace. Without a broker, the batches run here and now."""
+    if send_bulk_mail.app.conf.task_always_eager:
         for _ in range(math.ceil(count / settings.MAIL_BATCH_SIZE)):
             send_bulk_mail.delay()
-    except Exception:
-        logger.warning("Could not enqueue %s bulk mails; the periodic job will retry", count, exc_info=True)
+    elif BULK_SENDER.claim():
+        _publish_bulk_sender()
 
 
 @shared_task

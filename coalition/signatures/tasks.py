@@ -2,9 +2,9 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.core.cache import cache
 from django.db import OperationalError
 
+from coalition.core.onitsway import OnItsWay
 from coalition.letters.selectors import letter_current
 
 from . import moderation, services
@@ -55,6 +55,7 @@ def recheck_channel_proofs():
 # other. Should that task be lost, the key lapses and the next submission sends a new one.
 PROCESSING_KEY = "signatures:submissions:task-on-its-way"
 PROCESSING_KEY_SECONDS = 10
+PROCESSING = OnItsWay(PROCESSING_KEY, PROCESSING_KEY_SECONDS)
 # Batches one task processes before it makes way for the mail sends it queued.
 PROCESSING_ROUNDS = 4
 
@@ -78,24 +79,12 @@ def process_submission(submission_id=None):
 
 
 def processing_claim():
-    """True when the caller is the one to send the next process_submission task. With the cache down, everyone is:
-    more tasks than needed, none missing."""
-    try:
-        if cache.add(PROCESSING_KEY, 1, PROCESSING_KEY_SECONDS):
-            return True
-        # add() also answers False when the cache is down (the cache ignores its errors, settings.REDIS_CACHE):
-        # then the key cannot be read either.
-        return cache.get(PROCESSING_KEY) is None
-    except Exception:
-        logger.warning("Cache unavailable: a submission task is sent without checking for one on its way")
-        return True
+    """True when the caller is the one to send the next process_submission task."""
+    return PROCESSING.claim()
 
 
 def processing_forget():
-    try:
-        cache.delete(PROCESSING_KEY)
-    except Exception:
-        logger.warning("Cache unavailable: every submission sends its own task until it is back")
+    PROCESSING.forget()
 
 
 @shared_task

@@ -108,3 +108,30 @@ def test_an_update_to_a_thousand_members_does_not_delay_confirmations(worker_fac
     assert len(received) == len(set(received)) == 1020
     update.refresh_from_db()
     assert update.queued_at is not None and update.recipients == 1000
+
+
+def test_confirmations_signed_while_an_update_is_paced_go_out_at_once_and_the_update_keeps_its_pace(
+    worker_factory, worker_sink
+):
+    letter = coalition_letter()
+    _members(150)
+    update = CoalitionUpdate.objects.create(subject="News", body="Hello.")
+    assert coalition_update_send(update=update, actor=None)
+    # A slow pace: 5 a second is a batch of 50 every ten seconds. One process, as the tests' workers run: a paced
+    # update must not take the only place a confirmation could be fetched into.
+    worker_factory(queues="mail,default,bulk", MAIL_BULK_RATE="5").start()
+    wait_for(lambda: len(worker_sink.messages) >= 50, 60, "the update's first batch")
+    first_batch = time.monotonic()
+    for n in range(3):
+        time.sleep(1)
+        signed = time.monotonic()
+        _sign(letter, [f"late{n}@example.org"])
+        wait_for(lambda n=n: f"late{n}@example.org" in _received(worker_sink), 30, "the confirmation")
+        # The update's next batch is ten seconds away: the confirmation did not wait for it.
+        assert time.monotonic() - signed < 5
+    wait_for(lambda: len(worker_sink.messages) >= 153, 60, "the rest of the update")
+    # Three batches of 50, ten seconds apart: the pace held.
+    assert time.monotonic() - first_batch >= 15
+    time.sleep(2)
+    received = _received(worker_sink)
+    assert len(received) == len(set(received)) == 153

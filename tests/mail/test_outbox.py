@@ -83,6 +83,24 @@ def test_temporary_smtp_failure_keeps_the_mail_owed_then_it_is_delivered(letter,
     assert received.get_body(("plain",)) is not None and received.get_body(("html",)) is not None
 
 
+def test_a_mail_refused_for_now_waits_out_its_backoff_whichever_batch_comes_next(letter, smtp_settings, settings):
+    settings.MAIL_RETRY_BASE_SECONDS = 30
+    _create(letter, email="busy@example.org")
+    smtp_settings.refuse = 1
+    assert list(mail_send_batch(queue="mail").values()) == ["temporary"]
+    refused = OutgoingMail.objects.get()
+    assert refused.status == OutgoingMail.Status.QUEUED and "451" in refused.last_error
+    assert 30 <= (refused.retry_at - refused.claimed_at).total_seconds() <= 60
+    # Other signers' batches pass it by while it waits...
+    _create(letter, email="next@example.org")
+    assert list(mail_send_batch(queue="mail").values()) == ["sent"]
+    assert [message["To"] for message in smtp_settings.messages] == ["next@example.org"]
+    # ...and take it once its time has come.
+    OutgoingMail.objects.filter(pk=refused.pk).update(retry_at=refused.claimed_at)
+    assert mail_send_batch(queue="mail") == {refused.pk: "sent"}
+    assert [message["To"] for message in smtp_settings.messages] == ["next@example.org", "busy@example.org"]
+
+
 def test_a_batch_of_confirmations_goes_over_one_smtp_connection(letter, smtp_settings):
     for n in range(5):
         _create(letter, email=f"signer{n}@example.org")
