@@ -351,11 +351,14 @@ def update_start():
 
 
 def update_forget(update):
-    """The update's mails not yet sent would keep a later run's worker busy: removed with the update."""
-    from coalition.mail.models import OutgoingMail
+    """The update's mails not yet sent, and its tasks still queued, would keep a later run's worker busy: removed
+    with the update (the worker stopped)."""
+    from coalition.celery import app
 
-    OutgoingMail.objects.filter(update=update).exclude(status=OutgoingMail.Status.SENT).delete()
-    update.delete()
+    with app.connection_for_write() as connection:
+        for queue in ("mail", "default", "bulk"):
+            connection.default_channel.queue_purge(queue)
+    update.delete()  # with its outbox rows
 
 
 def drain_alone(port, tokens, sink, worker):
@@ -404,6 +407,8 @@ def run_all(*, port, tokens, workdir, server_env, free_port):
             busy = surge(port, tokens, sink, f"surge during an update to {SURGE_MEMBERS:,} members")
             updates_sent = len(sink.received("member"))
         finally:
+            # The update goes on once the surge is over: stopped first, or its next part writes rows meanwhile.
+            worker.stop()
             update_forget(update)
             connections.close_all()
     finally:

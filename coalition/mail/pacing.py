@@ -4,21 +4,14 @@ them, counted by the `limits` library in the shared store (RATELIMIT_STORAGE_URI
 import logging
 import math
 import time
-from functools import cache
 
 from django.conf import settings
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+
+from coalition.core.ratelimiter import fixed_window_limiter
 
 logger = logging.getLogger(__name__)
-
-
-@cache
-def _limiter(uri):
-    options = {"socket_connect_timeout": 2, "socket_timeout": 2} if uri.startswith("redis") else {}
-    return FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
 
 
 def bulk_window():
@@ -31,7 +24,7 @@ def bulk_window():
 def bulk_allowance(size):
     """(how many bulk mails may go now, at most `size`; seconds until more may when none can). With the store
     unreachable the batch goes: the broker is that same Redis, so a worker running at all means it is back."""
-    limiter, window = _limiter(settings.RATELIMIT_STORAGE_URI), bulk_window()
+    limiter, window = fixed_window_limiter(settings.RATELIMIT_STORAGE_URI), bulk_window()
     try:
         stats = limiter.get_window_stats(window, "mail", "bulk")
         allowed = min(size, stats.remaining)
@@ -46,4 +39,4 @@ def bulk_allowance(size):
 
 def bulk_pace_reset():
     """Forget what has been counted (tests)."""
-    _limiter(settings.RATELIMIT_STORAGE_URI).storage.reset()
+    fixed_window_limiter(settings.RATELIMIT_STORAGE_URI).storage.reset()

@@ -28,16 +28,19 @@ def mail_owed():
 
 
 def mail_lag(*, now=None):
-    """Per queue: how many mails are owed (queued, or being sent) and the age in seconds of the oldest; and
-    "status": "late" when a mail on the `mail` queue (confirmations, sign-in codes) waited longer than
-    MAIL_LAG_ALERT_SECONDS. One query over the owed rows only."""
+    """Per queue: how many mails are owed (queued, or being sent), how many of them are waiting out a backoff after
+    their server refused them for now ("retrying"), and the age in seconds of the oldest of the others, the ones
+    waiting on us; and "status": "late" when a mail on the `mail` queue (confirmations, sign-in codes) waited on us
+    longer than MAIL_LAG_ALERT_SECONDS (one mailbox that keeps deferring its mail is no reason to page anyone). One
+    query over the owed rows only."""
     now = now or timezone.now()
-    queues = {queue: {"owed": 0, "oldest_seconds": 0} for queue in QUEUES}
+    queues = {queue: {"owed": 0, "retrying": 0, "oldest_seconds": 0} for queue in QUEUES}
+    backoff = Q(status=OutgoingMail.Status.QUEUED, retry_at__gt=now)
     owed = (
         OutgoingMail.objects.filter(status__in=[OutgoingMail.Status.QUEUED, OutgoingMail.Status.SENDING])
         .order_by()
         .values("kind")
-        .annotate(owed=Count("pk"), oldest=Min("created_at"))
+        .annotate(owed=Count("pk"), retrying=Count("pk", filter=backoff), oldest=Min("created_at", filter=~backoff))
     )
     for row in owed:
         try:
@@ -45,6 +48,8 @@ def mail_lag(*, now=None):
         except LookupError:
             continue  # a kind no app registers any more: nothing will send it
         queue["owed"] += row["owed"]
-        queue["oldest_seconds"] = max(queue["oldest_seconds"], int((now - row["oldest"]).total_seconds()))
+        queue["retrying"] += row["retrying"]
+        if row["oldest"] is not None:
+            queue["oldest_seconds"] = max(queue["oldest_seconds"], int((now - row["oldest"]).total_seconds()))
     late = queues["mail"]["oldest_seconds"] > settings.MAIL_LAG_ALERT_SECONDS
     return {"status": "late" if late else "ok", **queues}

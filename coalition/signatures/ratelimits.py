@@ -17,10 +17,9 @@ from functools import cache, lru_cache
 from django.conf import settings
 from limits import RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.errors import StorageError
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from coalition.core.models import Switches
+from coalition.core.ratelimiter import fixed_window_limiter
 
 from .models import Signature
 from .services import COMMON_DOMAINS, PUBLIC_SUFFIXES
@@ -28,13 +27,6 @@ from .services import COMMON_DOMAINS, PUBLIC_SUFFIXES
 logger = logging.getLogger(__name__)
 
 _PER = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour, "d": RateLimitItemPerDay}
-
-
-@cache
-def _limiter(uri):
-    # A dead Redis must answer at once, not hold the person's request: the timeouts match the cache's.
-    options = {"socket_connect_timeout": 2, "socket_timeout": 2} if uri.startswith("redis") else {}
-    return FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
 
 
 # After the store fails, this process stops asking it for a while: a Redis that accepts connections but does not
@@ -47,7 +39,7 @@ def limiter_reset():
     """Forget every count (tests; an organiser lifting a block by hand uses the admin's switches instead)."""
     global _storage_paused_until
     _storage_paused_until = 0.0
-    _limiter(settings.RATELIMIT_STORAGE_URI).storage.reset()
+    fixed_window_limiter(settings.RATELIMIT_STORAGE_URI).storage.reset()
 
 
 @cache
@@ -181,7 +173,7 @@ def sign_verdict(request, *, email=None, switches=None):
     every other signer from its domain shares. With the counters unreachable, every submission is accepted."""
     if not _counting_now():
         return ACCEPTED
-    limiter = _limiter(settings.RATELIMIT_STORAGE_URI)
+    limiter = fixed_window_limiter(settings.RATELIMIT_STORAGE_URI)
     review, flood = _rates(switches)
     reason = ""
     try:

@@ -17,8 +17,8 @@ def test_healthz_reports_every_service_up(client, db, settings):
     }
     assert report["mail"] == {
         "status": "ok",
-        "mail": {"owed": 0, "oldest_seconds": 0},
-        "bulk": {"owed": 0, "oldest_seconds": 0},
+        "mail": {"owed": 0, "retrying": 0, "oldest_seconds": 0},
+        "bulk": {"owed": 0, "retrying": 0, "oldest_seconds": 0},
     }
 
 
@@ -74,6 +74,11 @@ def test_healthz_shows_owed_mail_per_queue_and_is_503_when_confirmations_wait_to
     assert response.status_code == 503
     assert response.json()["mail"]["status"] == "late"
     assert response.json()["mail"]["mail"]["oldest_seconds"] > settings.MAIL_LAG_ALERT_SECONDS
+    # The same confirmation waiting out a backoff because its server refused it for now: owed, but not on us.
+    OutgoingMail.objects.filter(kind="signature_confirmation").update(retry_at=timezone.now() + timedelta(minutes=5))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["mail"]["mail"] == {"owed": 1, "retrying": 1, "oldest_seconds": 0}
     # A late coalition update alone is no alarm: it is paced on purpose.
     OutgoingMail.objects.filter(kind="signature_confirmation").update(status=OutgoingMail.Status.SENT)
     OutgoingMail.objects.filter(kind="coalition_update").update(created_at=timezone.now() - timedelta(days=1))
