@@ -102,8 +102,11 @@ def bulk_mail_enqueue(*, count):
     """Make sure a bulk sender is on its way for `count` mails just queued: one sender takes them all, batch after
     batch, at the bulk pace. Without a broker, the batches run here and now."""
     if send_bulk_mail.app.conf.task_always_eager:
-        for _ in range(math.ceil(count / settings.MAIL_BATCH_SIZE)):
-            send_bulk_mail.delay()
+        try:
+            for _ in range(math.ceil(count / settings.MAIL_BATCH_SIZE)):
+                send_bulk_mail.delay()
+        except Exception:
+            logger.warning("Could not send %s bulk mails; the periodic job will retry", count, exc_info=True)
     elif BULK_SENDER.claim():
         _publish_bulk_sender()
 
