@@ -34,7 +34,9 @@ def bulk_allowance(size):
     except StorageError:
         logger.warning("Bulk mail pace not counted: the store is unavailable", exc_info=True)
         return size, 0
-    return 0, max(0.1, stats.reset_time - time.time())
+    # At least a second: the store counts a window's end in whole seconds, and a shorter wait came back to a window
+    # not over yet, again and again.
+    return 0, max(1.0, stats.reset_time - time.time())
 
 
 def bulk_pace_reset():

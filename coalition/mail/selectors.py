@@ -15,12 +15,14 @@ MAX_ATTEMPTS = 20
 
 
 def mail_owed():
-    """[(id, kind)] of mails that should have gone by now but have not: never enqueued, or claimed by a dead
+    """[(id, kind)] of mails that should have gone by now but have not: never enqueued, due for their retry a while
+    ago (bulk mail has no retry message of its own; a confirmation's may have been lost), or claimed by a dead
     worker."""
     now = timezone.now()
     return list(
         OutgoingMail.objects.filter(
             Q(status=OutgoingMail.Status.QUEUED, created_at__lt=now - REQUEUE_GRACE, attempts=0)
+            | Q(status=OutgoingMail.Status.QUEUED, retry_at__lt=now - REQUEUE_GRACE, attempts__lt=MAX_ATTEMPTS)
             | Q(status=OutgoingMail.Status.QUEUED, claimed_at__lt=now - LOST_RETRY, attempts__lt=MAX_ATTEMPTS)
             | Q(status=OutgoingMail.Status.SENDING, claimed_at__lt=now - settings.MAIL_CLAIM_TIMEOUT)
         ).values_list("pk", "kind")[:1000]

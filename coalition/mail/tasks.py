@@ -2,6 +2,7 @@ import logging
 import math
 
 from celery import shared_task
+from celery.utils import uuid
 from django.conf import settings
 from django.utils import timezone
 
@@ -45,23 +46,34 @@ def send_bulk_mail(self, mail_id=None):
         return len(outcomes)
     if self.request.eta:
         # Its pause is over, but a confirmation may be waiting: back to the bulk queue rather than ahead of it.
-        _publish_bulk_sender()
+        successor = uuid()
+        BULK_SENDER.hand_on(self.request.id, successor)
+        _publish_bulk_sender(task_id=successor)
         return 0
-    BULK_SENDER.forget()  # from now on, mail queued for bulk sends its own sender unless this one queues the next
+    # From now on, mail queued for bulk sends its own sender unless this one queues the next. Only the sender on its
+    # way clears the key: another (a redelivered message, one sent before a deploy) does its batch and ends.
+    BULK_SENDER.forget(self.request.id)
     allowed, wait = bulk_allowance(settings.MAIL_BATCH_SIZE)
     outcomes = mail_send_batch(mail_id=mail_id, queue="bulk", size=allowed) if allowed else {}
     _retry_later(outcomes, eager=False)
     # A full batch may have left more behind; an empty one found none (or was paced: wait > 0).
-    if (wait or len(outcomes) == allowed) and BULK_SENDER.claim():
-        _publish_bulk_sender(countdown=wait or None)
+    if wait or len(outcomes) == allowed:
+        bulk_sender_start(countdown=wait or None)
     return len(outcomes)
 
 
-def _publish_bulk_sender(countdown=None):
+def bulk_sender_start(countdown=None):
+    """A bulk sender on its way, unless one already is."""
+    task_id = uuid()
+    if BULK_SENDER.claim(task_id):
+        _publish_bulk_sender(task_id=task_id, countdown=countdown)
+
+
+def _publish_bulk_sender(*, task_id, countdown=None):
     try:
-        send_bulk_mail.apply_async(countdown=countdown)
+        send_bulk_mail.apply_async(task_id=task_id, countdown=countdown)
     except Exception:
-        BULK_SENDER.forget()
+        BULK_SENDER.forget(task_id)
         logger.warning("Could not enqueue the bulk mail sender; the periodic job will retry", exc_info=True)
 
 
@@ -77,20 +89,18 @@ def _retry_later(outcomes, *, eager):
         elif eager:
             # In-process (no broker): do not hold the request retrying; the row stays owed.
             logger.warning("Mail %s not sent, left queued: %s", mail.pk, mail.last_error)
-        else:
+        elif mail_kind(mail.kind).queue == "mail":
             countdown = max(0.0, (mail.retry_at - now).total_seconds()) if mail.retry_at else None
             mail_enqueue(mail_id=mail.pk, kind=mail.kind, countdown=countdown)
+        # Bulk mail refused for now gets no message of its own (an outage would make one a mail): the bulk sender
+        # or, once the row is due, requeue_owed_mail takes it.
 
 
 def mail_enqueue(*, mail_id, kind, countdown=None):
     """Hand a mail to the broker, on its kind's queue. A dead broker is not the caller's problem: the row waits for
-    requeue_owed_mail. Bulk mail is not handed over one by one: the bulk sender takes it in its turn (one woken up
-    at `countdown`, for a retry)."""
+    requeue_owed_mail. Bulk mail is not handed over one by one: the bulk sender takes it in its turn."""
     if mail_kind(kind).queue == "bulk":
-        if countdown:
-            _publish_bulk_sender(countdown=countdown)
-        else:
-            bulk_mail_enqueue(count=1)
+        bulk_mail_enqueue(count=1)
         return
     try:
         send_outgoing_mail.apply_async((mail_id,), countdown=countdown)
@@ -107,8 +117,8 @@ def bulk_mail_enqueue(*, count):
                 send_bulk_mail.delay()
         except Exception:
             logger.warning("Could not send %s bulk mails; the periodic job will retry", count, exc_info=True)
-    elif BULK_SENDER.claim():
-        _publish_bulk_sender()
+    else:
+        bulk_sender_start()
 
 
 @shared_task
