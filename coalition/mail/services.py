@@ -3,9 +3,8 @@
 from django.conf import settings
 from django.db import transaction
 
-from .kinds import mail_kind
 from .models import OutgoingMail
-from .tasks import bulk_mail_enqueue, mail_enqueue
+from .tasks import mail_enqueue, owed_rows_enqueue
 
 
 def mail_queue(
@@ -59,19 +58,8 @@ def mail_queue_bulk(mails, *, enqueue=True):
     kinds as batches, not one message each). `enqueue=False`: the caller enqueues them with others (mails_enqueue)."""
     mails = OutgoingMail.objects.bulk_create(mails)
     if enqueue:
-        transaction.on_commit(lambda: _enqueue_many([(mail.pk, mail.kind) for mail in mails]), robust=True)
+        transaction.on_commit(lambda: owed_rows_enqueue([(mail.pk, mail.kind) for mail in mails]), robust=True)
     return mails
-
-
-def _enqueue_many(rows):
-    bulk = 0
-    for mail_id, kind in rows:
-        if mail_kind(kind).queue == "bulk":
-            bulk += 1
-        else:
-            mail_enqueue(mail_id=mail_id, kind=kind)
-    if bulk:
-        bulk_mail_enqueue(count=bulk)
 
 
 @transaction.atomic
@@ -83,5 +71,5 @@ def mail_retry(*, mail_ids):
     OutgoingMail.objects.filter(pk__in=[pk for pk, _ in rows]).update(
         status=OutgoingMail.Status.QUEUED, attempts=0, last_error="", retry_at=None
     )
-    transaction.on_commit(lambda: _enqueue_many(rows), robust=True)
+    transaction.on_commit(lambda: owed_rows_enqueue(rows), robust=True)
     return len(rows)

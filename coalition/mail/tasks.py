@@ -125,12 +125,18 @@ def bulk_mail_enqueue(*, count):
 def requeue_owed_mail():
     """Enqueue outbox rows whose task was lost (broker down at signing time, worker killed)."""
     owed = mail_owed()
+    owed_rows_enqueue(owed)
+    return len(owed)
+
+
+def owed_rows_enqueue(rows):
+    """Hand [(mail_id, kind)] to the broker: a message each for confirmations and codes, one bulk sender for the
+    rest."""
     bulk = 0
-    for mail_id, kind in owed:
+    for mail_id, kind in rows:
         if mail_kind(kind).queue == "bulk":
             bulk += 1
         else:
             mail_enqueue(mail_id=mail_id, kind=kind)
     if bulk:
         bulk_mail_enqueue(count=bulk)
-    return len(owed)
