@@ -286,6 +286,10 @@ def surge(port, tokens, sink, label):
     received = sink.received(run)
     first = {address: times[0] for address, times in received.items()}
     latencies = [first[address] - when for address, when in sent.items() if address in first]
+    # Each signature's times, for a look at when the slow ones were signed: beside the sink's log.
+    with open(sink.path.parent / f"{run}.tsv", "w") as out:
+        for address, when in sorted(sent.items(), key=lambda item: item[1]):
+            out.write(f"{when:.3f}\t{first.get(address, float('nan')):.3f}\n")
     # Each rate from its first event to its last: a worker that keeps up delivers as many a second as are signed.
     sign_rate = len(sent) / max(max(sent.values(), default=0) - min(sent.values(), default=0), 1e-9)
     drain_rate = len(first) / max(max(first.values(), default=0) - min(first.values(), default=0), 1e-9)

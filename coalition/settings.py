@@ -110,6 +110,9 @@ FORM_RENDERER = "coalition.core.forms.SiteFormRenderer"
 # --- Database -------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection is checked before its first query of a request or task, so a database restart costs a reconnect,
+# not an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Behind a pooler that gives each transaction another session (PgBouncer's transaction mode), a server-side cursor
 # cannot outlive its transaction: Django's documented setting for that case makes the organisers' exports
 # (QuerySet.iterator()) read with a client-side cursor instead.
@@ -154,6 +157,12 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes a worker's database connection before and after every task, whatever CONN_MAX_AGE says
+# (celery#9824): a new PostgreSQL backend per task, whose start and cold caches took up to a third of two cores in a
+# surge (BENCHMARKS.md). With
+# CELERY_DB_REUSE_MAX it closes one only every so many tasks, and coalition/celery.py applies CONN_MAX_AGE instead,
+# as Django does for requests (with CONN_MAX_AGE=0, the default, a task still gets a connection of its own).
+CELERY_DB_REUSE_MAX = 1000
 # A request must never hang on a dead broker: the outbox row is already saved
 # and the periodic job will enqueue it once the broker is back.
 CELERY_TASK_PUBLISH_RETRY = False

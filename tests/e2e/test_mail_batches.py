@@ -5,6 +5,7 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from coalition.accounts.models import CoalitionUpdate, MemberProfile
@@ -135,3 +136,29 @@ def test_confirmations_signed_while_an_update_is_paced_go_out_at_once_and_the_up
     time.sleep(2)
     received = _received(worker_sink)
     assert len(received) == len(set(received)) == 153
+
+
+def _other_sessions():
+    """(pid, start) of each database session open now besides the test's own: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(worker_factory, worker_sink):
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's session list")
+    letter = coalition_letter()
+    worker_factory(CONN_MAX_AGE="60").start()
+    _sign(letter, ["first@example.org"])
+    wait_for(lambda: len(worker_sink.messages) == 1, 30, "the first confirmation")
+    kept = _other_sessions()
+    for n in range(5):
+        _sign(letter, [f"signer{n}@example.org"])  # one at a time: a task each
+        wait_for(lambda n=n: len(worker_sink.messages) == n + 2, 30, "the next confirmation")
+    # The session the worker had after its first mail sent the next five: no new connection (and PostgreSQL
+    # backend) per task.
+    assert kept and kept <= _other_sessions()
