@@ -367,6 +367,8 @@ def update_forget(update):
 
 def drain_alone(port, tokens, sink, worker):
     """Mails owed while no worker runs, then one worker: how fast it empties the queue."""
+    from coalition.celery import app
+
     worker.stop()
     run = f"drain{time.time_ns()}"
     say(f"drain alone: {DRAIN_MAILS:,} signatures posted with no worker running")
@@ -380,7 +382,7 @@ def drain_alone(port, tokens, sink, worker):
     received = sink.received(run)
     last = max((times[0] for times in received.values()), default=started)
     rate = len(received) / max(last - started, 1e-9)
-    processes = os.cpu_count()  # the worker's default concurrency: one process per core
+    processes = app.conf.worker_concurrency  # the worker's pool (settings.CELERY_WORKER_CONCURRENCY)
     return {
         "queued": len(sent),
         "delivered": len(received),
@@ -422,10 +424,12 @@ def run_all(*, port, tokens, workdir, server_env, free_port):
 
 
 def report(plain, busy, drain, updates_sent):
+    from coalition.celery import app
+
     lines = [
         "",
         f"Surge: {SURGE_RATE:g} sign POSTs a second for {SURGE_SECONDS} s, one worker (-Q mail,default,bulk, "
-        f"{os.cpu_count()} processes), SMTP sink on 127.0.0.1",
+        f"{app.conf.worker_concurrency} processes), SMTP sink on 127.0.0.1",
         "",
         "| run | accepted | failed | mails received | twice | sign/s | drain/s | drain/sign | p50 s | p95 s | p99 s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

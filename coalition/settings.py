@@ -163,6 +163,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # CELERY_DB_REUSE_MAX it closes one only every so many tasks, and coalition/celery.py applies CONN_MAX_AGE instead,
 # as Django does for requests (with CONN_MAX_AGE=0, the default, a task still gets a connection of its own).
 CELERY_DB_REUSE_MAX = 1000
+# Two pool processes a core (`--concurrency` overrides it): a process sending mail spends much of its time waiting on
+# SMTP and the database, and with one process a core, a worker sharing its host with the site during a surge got less
+# CPU than the site and fell behind it (BENCHMARKS.md). Confirmations come first, for the CPU too.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2 * (os.cpu_count() or 1))
+if CELERY_WORKER_CONCURRENCY < 1:
+    raise ImproperlyConfigured("CELERY_WORKER_CONCURRENCY must be at least 1")
 # A request must never hang on a dead broker: the outbox row is already saved
 # and the periodic job will enqueue it once the broker is back.
 CELERY_TASK_PUBLISH_RETRY = False

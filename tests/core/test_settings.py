@@ -73,3 +73,10 @@ def test_malformed_database_url_fails_loudly():
 def test_confirmation_mail_goes_to_the_mail_queue():
     route = app.amqp.router.route({}, "coalition.mail.tasks.send_outgoing_mail")
     assert route["queue"].name == "mail"
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_a_worker_pool_of_no_processes_refuses_to_start(value):
+    result = _manage("check", DEBUG="1", CELERY_WORKER_CONCURRENCY=value)
+    assert result.returncode != 0
+    assert "CELERY_WORKER_CONCURRENCY" in result.stderr or "many" in result.stderr
