@@ -387,6 +387,7 @@ def drain_alone(port, tokens, sink, worker):
         "queued": len(sent),
         "delivered": len(received),
         "rate": rate,
+        "processes": processes,
         "per_process": rate / processes,
         "cpu_ms": 1000 * cpu / max(len(received), 1),
     }
@@ -424,12 +425,10 @@ def run_all(*, port, tokens, workdir, server_env, free_port):
 
 
 def report(plain, busy, drain, updates_sent):
-    from coalition.celery import app
-
     lines = [
         "",
         f"Surge: {SURGE_RATE:g} sign POSTs a second for {SURGE_SECONDS} s, one worker (-Q mail,default,bulk, "
-        f"{app.conf.worker_concurrency} processes), SMTP sink on 127.0.0.1",
+        f"{drain['processes']} processes), SMTP sink on 127.0.0.1",
         "",
         "| run | accepted | failed | mails received | twice | sign/s | drain/s | drain/sign | p50 s | p95 s | p99 s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

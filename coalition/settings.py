@@ -159,9 +159,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fixup closes a worker's database connection before and after every task, whatever CONN_MAX_AGE says
 # (celery#9824): a new PostgreSQL backend per task, whose start and cold caches took up to a third of two cores in a
-# surge (BENCHMARKS.md). With
-# CELERY_DB_REUSE_MAX it closes one only every so many tasks, and coalition/celery.py applies CONN_MAX_AGE instead,
-# as Django does for requests (with CONN_MAX_AGE=0, the default, a task still gets a connection of its own).
+# surge (BENCHMARKS.md). With CELERY_DB_REUSE_MAX it closes one only every so many tasks, and coalition/celery.py
+# applies CONN_MAX_AGE instead, as Django does for requests (with CONN_MAX_AGE=0, the default, a task still gets a
+# connection of its own).
 CELERY_DB_REUSE_MAX = 1000
 # Two pool processes a core (`--concurrency` overrides it): a process sending mail spends much of its time waiting on
 # SMTP and the database, and with one process a core, a worker sharing its host with the site during a surge got less
